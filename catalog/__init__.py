@@ -1,0 +1,66 @@
+"""Peacekeeping Training Catalogue: the application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, ProductionConfig, config_from_environment
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the web application. The scheduler is a separate process and is never
+    started here (see ``catalog/jobs.py`` once it exists)."""
+    config_class = config_class or config_from_environment()
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_DIR / "instance"),
+        template_folder=str(PROJECT_DIR / "templates"),
+    )
+    app.config.from_object(config_class)
+    if issubclass(config_class, ProductionConfig):
+        config_class.check(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_templating(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from catalog import models  # noqa: F401  (every table on the metadata)
+    from catalog.extensions import babel, csrf, db, login_manager, migrate
+    from catalog.i18n import select_locale, select_timezone
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from catalog.auth import bp as auth_bp
+    from catalog.errors import register_error_handlers
+    from catalog.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from catalog.cli import countries_cli, demo_cli, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(countries_cli)
+
+
+def register_templating(app: Flask) -> None:
+    from catalog.templating import init_templating
+
+    init_templating(app)

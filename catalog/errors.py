@@ -1,0 +1,45 @@
+"""Friendly error pages; no stack trace ever reaches a visitor."""
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from catalog.extensions import db
+
+MESSAGES = {
+    400: _l("The request could not be understood. Check what you entered and try again."),
+    403: _l("You do not have permission to do this."),
+    404: _l("We could not find that page. It may have moved, or the address may be wrong."),
+    405: _l("This address does not accept that kind of request."),
+    409: _l("This conflicts with something that already exists."),
+    422: _l("Some of what you entered could not be used."),
+    500: _l("Something went wrong on our side. It has been logged; please try again later."),
+    503: _l("The site is busy. Please try again in a moment."),
+}
+
+
+def _render(status: int, message=None):
+    return render_template(
+        "errors/error.html", status=status, message=message or MESSAGES.get(status)
+    ), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, _l("This form has expired. Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        # A view that aborts with its own description (abort(409, "...")) says why.
+        own = error.description if error.description != type(error).description else None
+        return _render(error.code, own or MESSAGES.get(error.code) or error.description)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        # Flask logs the exception; nothing half-written survives a failed request.
+        db.session.rollback()
+        return _render(500)

@@ -1,0 +1,44 @@
+"""Every model, imported here so the metadata (and Alembic) sees them all."""
+
+from catalog.models.course import Course, Discipline, Level, Programme, course_prerequisites
+from catalog.models.enrolment import CLOSED_STATUSES, Enrolment, EnrolmentStatus
+from catalog.models.geo import Country, Organisation, OrganisationKind, Region
+from catalog.models.offering import (
+    DeliveryMode,
+    Offering,
+    OfferingPartner,
+    OfferingQuota,
+    OfferingStatus,
+    PartnerRole,
+    offering_instructors,
+)
+from catalog.models.session import SessionStatus, TrainingSession
+from catalog.models.user import Gender, Role, User, UserRole
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "Country",
+    "Course",
+    "DeliveryMode",
+    "Discipline",
+    "Enrolment",
+    "EnrolmentStatus",
+    "Gender",
+    "Level",
+    "Offering",
+    "OfferingPartner",
+    "OfferingQuota",
+    "OfferingStatus",
+    "Organisation",
+    "OrganisationKind",
+    "PartnerRole",
+    "Programme",
+    "Region",
+    "Role",
+    "SessionStatus",
+    "TrainingSession",
+    "User",
+    "UserRole",
+    "course_prerequisites",
+    "offering_instructors",
+]

@@ -1,0 +1,79 @@
+"""Courses: the catalogue entries that offerings are dated runs of."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.database import TimestampMixin, str_enum
+from catalog.extensions import db
+
+if TYPE_CHECKING:
+    from catalog.models.offering import Offering
+
+
+class Discipline(StrEnum):
+    ENGINEERING = "engineering"
+    MEDICAL = "medical"
+    C4ISR = "c4isr"
+    OTHER = "other"
+
+
+class Level(StrEnum):
+    BASIC = "basic"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+    TOT = "tot"  # training of trainers
+
+
+class Programme(StrEnum):
+    TPP = "tpp"  # the Triangular Partnership Programme
+    OTHER = "other"
+
+
+course_prerequisites = Table(
+    "course_prerequisites",
+    db.metadata,
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("prerequisite_id", ForeignKey("courses.id", ondelete="RESTRICT"), primary_key=True),
+    CheckConstraint("course_id <> prerequisite_id", name="not_self"),
+)
+
+
+class Course(TimestampMixin, db.Model):
+    """A course as the catalogue describes it, independent of any date."""
+
+    __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint("duration_days IS NULL OR duration_days > 0", name="duration_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    discipline: Mapped[Discipline] = mapped_column(str_enum(Discipline, "discipline"), index=True)
+    level: Mapped[Level] = mapped_column(str_enum(Level, "level"), index=True)
+    programme: Mapped[Programme] = mapped_column(
+        str_enum(Programme, "programme"), default=Programme.TPP
+    )
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    # Markdown written by coordinators; rendered through a sanitiser.
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Typical length of one run, in days (a ToT can run three months).
+    duration_days: Mapped[int | None]
+
+    prerequisites: Mapped[list[Course]] = relationship(
+        secondary=course_prerequisites,
+        primaryjoin=lambda: Course.id == course_prerequisites.c.course_id,
+        secondaryjoin=lambda: Course.id == course_prerequisites.c.prerequisite_id,
+        order_by=lambda: Course.code,
+    )
+    offerings: Mapped[list[Offering]] = relationship(
+        back_populates="course", order_by="Offering.starts_on"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Course {self.code}>"
