@@ -43,19 +43,29 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from catalog.api import bp as api_bp
     from catalog.auth import bp as auth_bp
+    from catalog.catalogue import bp as catalogue_bp
     from catalog.errors import register_error_handlers
     from catalog.main import bp as main_bp
+    from catalog.manage import bp as manage_bp
+    from catalog.transfer import bp as transfer_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(transfer_bp)
+    app.register_blueprint(api_bp)
     register_error_handlers(app)
 
 
 def register_cli(app: Flask) -> None:
     from catalog.cli import countries_cli, demo_cli, users_cli
+    from catalog.transfer.cli import catalogue_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(catalogue_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(countries_cli)
 

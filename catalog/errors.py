@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from catalog.api.errors import is_api_request, json_error
 from catalog.extensions import db
 
 MESSAGES = {
@@ -20,9 +21,11 @@ MESSAGES = {
 
 
 def _render(status: int, message=None):
-    return render_template(
-        "errors/error.html", status=status, message=message or MESSAGES.get(status)
-    ), status
+    message = message or MESSAGES.get(status)
+    if is_api_request():
+        # API clients parse the body: they get JSON, never the HTML page.
+        return json_error(status, str(message)), status
+    return render_template("errors/error.html", status=status, message=message), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -36,7 +39,10 @@ def register_error_handlers(app: Flask) -> None:
             return error
         # A view that aborts with its own description (abort(409, "...")) says why.
         own = error.description if error.description != type(error).description else None
-        return _render(error.code, own or MESSAGES.get(error.code) or error.description)
+        body, status = _render(error.code, own or MESSAGES.get(error.code) or error.description)
+        # Keep the headers the error carries, such as Allow on a 405.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(500)
     def server_error(error):

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
+from wtforms.validators import ValidationError
 
 from catalog.extensions import db
 from catalog.i18n import LANGUAGE_NAMES
@@ -10,20 +11,21 @@ from catalog.models import Country
 from catalog.timeutil import timezone_names
 
 
-def country_choices(blank_label: str | None = None) -> list[tuple[str, str]]:
+# SelectChoice, not (value, label) tuples: WTForms 3.3 deprecates tuples (removed in 3.4).
+def country_choices(blank_label: str | None = None) -> list[SelectChoice]:
     countries = db.session.execute(select(Country.code, Country.name).order_by(Country.name))
-    choices = [(code, name) for code, name in countries]
+    choices = [SelectChoice(code, name) for code, name in countries]
     if blank_label is not None:
-        choices.insert(0, ("", blank_label))
+        choices.insert(0, SelectChoice("", blank_label))
     return choices
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in timezone_names()]
+def timezone_choices() -> list[SelectChoice]:
+    return [SelectChoice(name, name.replace("_", " ")) for name in timezone_names()]
 
 
-def language_choices() -> list[tuple[str, str]]:
-    return list(LANGUAGE_NAMES.items())
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 
 
 class CountryField(SelectField):
@@ -33,11 +35,11 @@ class CountryField(SelectField):
     """
 
     def pre_validate(self, form):
-        if self.data and self.data not in {code for code, _name in self.choices}:
-            raise ValueError(_l("Choose a country from the list."))
+        if self.data and self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(_l("Choose a country from the list."))
 
 
 class TimezoneField(SelectField):
     def pre_validate(self, form):
         if self.data not in timezone_names():
-            raise ValueError(_l("Choose a time zone from the list, such as Africa/Nairobi."))
+            raise ValidationError(_l("Choose a time zone from the list, such as Africa/Nairobi."))

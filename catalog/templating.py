@@ -3,18 +3,33 @@
 from datetime import date, datetime
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale, get_timezone
+from flask_babel import format_date, format_time, get_locale, get_timezone
 
 from catalog.i18n import LANGUAGE_NAMES
-from catalog.labels import label
+from catalog.labels import label, label_of
+from catalog.models import DeliveryMode, Discipline, Level, Programme, Region
 from catalog.timeutil import in_zone
 
 
-def zoned(moment: datetime, zone: str, fmt: str = "medium") -> str:
+def _local_text(local: datetime) -> str:
+    # Babel would convert to the request's zone; the value is already local.
+    naive = local.replace(tzinfo=None)
+    return f"{format_date(naive.date(), 'medium')}, {format_time(naive, 'short', rebase=False)}"
+
+
+def zoned(moment: datetime, zone: str) -> str:
     """A time shown in ``zone`` with the zone's name beside it, so it is never ambiguous."""
-    local = in_zone(moment, zone)
-    text = format_datetime(local.replace(tzinfo=None), fmt, rebase=False)
-    return f"{text} ({zone.replace('_', ' ')})"
+    return f"{_local_text(in_zone(moment, zone))} ({zone.replace('_', ' ')})"
+
+
+def time_span(start: datetime, end: datetime, zone: str) -> str:
+    """ "2 Mar 2027, 09:00 – 11:00 (Africa/Nairobi)"; the end's date only when it differs."""
+    local_start, local_end = in_zone(start, zone), in_zone(end, zone)
+    if local_start.date() == local_end.date():
+        end_text = format_time(local_end.replace(tzinfo=None), "short", rebase=False)
+    else:
+        end_text = _local_text(local_end)
+    return f"{_local_text(local_start)} – {end_text} ({zone.replace('_', ' ')})"
 
 
 def date_range(start: date, end: date) -> str:
@@ -23,8 +38,20 @@ def date_range(start: date, end: date) -> str:
     return f"{format_date(start, 'medium')} – {format_date(end, 'medium')}"
 
 
+# Facet values arrive as raw strings; these turn them into translated labels.
+FACET_LABELLERS = {
+    "discipline": lambda raw: label_of(Discipline, raw),
+    "level": lambda raw: label_of(Level, raw),
+    "programme": lambda raw: label_of(Programme, raw),
+    "mode": lambda raw: label_of(DeliveryMode, raw),
+    "region": lambda raw: label_of(Region, raw),
+}
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(label=label, zoned=zoned, date_range=date_range)
+    app.jinja_env.globals.update(time_span=time_span)
+    app.jinja_env.globals.update(facet_labellers=FACET_LABELLERS)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

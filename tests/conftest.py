@@ -6,9 +6,11 @@ exercises them. Set ``TEST_DATABASE_URL`` to run on PostgreSQL.
 
 from __future__ import annotations
 
+import contextvars
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -52,12 +54,28 @@ def clean_tables() -> None:
                 connection.execute(table.delete())
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as they do in production.
+
+    Flask reuses an app context that is already pushed, so without this every
+    request would share the test's database session and cached locale. Each
+    request runs in an empty context instead, after the test's own transaction
+    is committed (tests set data up, then a person acts); the test's objects are
+    then expired and reload what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = database_url(tmp_path_factory)
 
     app = create_app(Config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         reset_database()
         upgrade()

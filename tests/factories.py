@@ -9,6 +9,7 @@ from catalog.auth.services import create_user
 from catalog.extensions import db
 from catalog.models import (
     Course,
+    CourseStatus,
     DeliveryMode,
     Discipline,
     Level,
@@ -43,6 +44,7 @@ def make_course(code: str | None = None, **fields) -> Course:
         discipline=fields.pop("discipline", Discipline.ENGINEERING),
         level=fields.pop("level", Level.BASIC),
         programme=fields.pop("programme", Programme.TPP),
+        status=fields.pop("status", CourseStatus.PUBLISHED),
         summary=fields.pop("summary", "Operating heavy engineering equipment to UN standards."),
         **fields,
     )

@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from catalog.forms import (
@@ -14,10 +22,10 @@ from catalog.forms import (
 )
 
 GENDER_CHOICES = [
-    ("", _l("Prefer not to say")),
-    ("female", _l("Woman")),
-    ("male", _l("Man")),
-    ("other", _l("Another gender")),
+    SelectChoice("", _l("Prefer not to say")),
+    SelectChoice("female", _l("Woman")),
+    SelectChoice("male", _l("Man")),
+    SelectChoice("other", _l("Another gender")),
 ]
 GENDER_HELP = _l(
     "Optional. Used only in anonymous totals that help partner countries reach the UN "

@@ -5,22 +5,22 @@ from datetime import UTC, datetime
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from catalog.catalogue.search import CatalogueFilters, facet_counts, search_offerings
 from catalog.extensions import db
 from catalog.main import bp
-from catalog.main.services import upcoming_offerings_query
 from catalog.urls import safe_next
+
+HOME_PAGE_OFFERINGS = 6
 
 
 @bp.route("/")
 def index():
-    page = request.args.get("page", 1, type=int)
-    offerings = db.paginate(
-        upcoming_offerings_query(datetime.now(UTC).date()),
-        page=page,
-        per_page=current_app.config["CATALOGUE_PAGE_SIZE"],
-        error_out=False,
-    )
-    return render_template("main/index.html", offerings=offerings)
+    """The soonest offerings, and ways into the catalogue by discipline."""
+    moment = datetime.now(UTC)
+    filters = CatalogueFilters()
+    results = search_offerings(filters, moment, per_page=HOME_PAGE_OFFERINGS)
+    disciplines = facet_counts(filters, moment)["discipline"]
+    return render_template("main/index.html", results=results, disciplines=disciplines)
 
 
 @bp.route("/language", methods=["POST"])

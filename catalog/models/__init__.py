@@ -1,6 +1,13 @@
 """Every model, imported here so the metadata (and Alembic) sees them all."""
 
-from catalog.models.course import Course, Discipline, Level, Programme, course_prerequisites
+from catalog.models.course import (
+    Course,
+    CourseStatus,
+    Discipline,
+    Level,
+    Programme,
+    course_prerequisites,
+)
 from catalog.models.enrolment import CLOSED_STATUSES, Enrolment, EnrolmentStatus
 from catalog.models.geo import Country, Organisation, OrganisationKind, Region
 from catalog.models.offering import (
@@ -19,6 +26,7 @@ __all__ = [
     "CLOSED_STATUSES",
     "Country",
     "Course",
+    "CourseStatus",
     "DeliveryMode",
     "Discipline",
     "Enrolment",

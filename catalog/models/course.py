@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.database import TimestampMixin, str_enum
 from catalog.extensions import db
+from catalog.text import fold
 
 if TYPE_CHECKING:
     from catalog.models.offering import Offering
@@ -27,6 +28,12 @@ class Level(StrEnum):
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
     TOT = "tot"  # training of trainers
+
+
+class CourseStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"  # withdrawn from the catalogue; kept for history
 
 
 class Programme(StrEnum):
@@ -64,6 +71,12 @@ class Course(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # Typical length of one run, in days (a ToT can run three months).
     duration_days: Mapped[int | None]
+    status: Mapped[CourseStatus] = mapped_column(
+        str_enum(CourseStatus, "status"), default=CourseStatus.DRAFT, index=True
+    )
+    # Code, title and summary folded to lower case without accents, kept by the
+    # ORM, so search is accent-insensitive on SQLite as well as PostgreSQL.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     prerequisites: Mapped[list[Course]] = relationship(
         secondary=course_prerequisites,
@@ -77,3 +90,9 @@ class Course(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Course {self.code}>"
+
+
+@event.listens_for(Course, "before_insert")
+@event.listens_for(Course, "before_update")
+def _refresh_search_text(mapper, connection, course: Course) -> None:
+    course.search_text = fold(f"{course.code} {course.title} {course.summary}")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.database import TimestampMixin, str_enum
@@ -83,6 +84,10 @@ class Offering(TimestampMixin, db.Model):
     ends_on: Mapped[date]
     enrolment_opens_on: Mapped[date]
     enrolment_closes_on: Mapped[date]
+    # The same window as instants, derived from the dates and the zone on every
+    # save: "open now" is then one comparison in SQL, exact in every zone.
+    enrolment_opens_at: Mapped[datetime] = mapped_column(index=True)
+    enrolment_closes_at: Mapped[datetime] = mapped_column(index=True)
     capacity: Mapped[int]
     health_requirements: Mapped[str] = mapped_column(Text, default="")
     travel_requirements: Mapped[str] = mapped_column(Text, default="")
@@ -107,6 +112,21 @@ class Offering(TimestampMixin, db.Model):
     @property
     def is_online(self) -> bool:
         return self.delivery_mode == DeliveryMode.REMOTE
+
+    def local_midnight(self, day: date) -> datetime:
+        """The start of ``day`` in the offering's zone."""
+        return datetime.combine(day, time(0), tzinfo=ZoneInfo(self.timezone))
+
+    def sync_enrolment_window(self) -> None:
+        self.enrolment_opens_at = self.local_midnight(self.enrolment_opens_on)
+        # Open until the end of the closing day, in the offering's zone.
+        self.enrolment_closes_at = self.local_midnight(self.enrolment_closes_on + timedelta(days=1))
+
+    def enrolment_open_at(self, moment: datetime) -> bool:
+        return (
+            self.status == OfferingStatus.PUBLISHED
+            and self.enrolment_opens_at <= moment < self.enrolment_closes_at
+        )
 
     def __repr__(self) -> str:
         return f"<Offering {self.id} {self.starts_on}>"
@@ -143,3 +163,9 @@ class OfferingPartner(db.Model):
 
     offering: Mapped[Offering] = relationship(back_populates="partners")
     organisation: Mapped[Organisation] = relationship()
+
+
+@event.listens_for(Offering, "before_insert")
+@event.listens_for(Offering, "before_update")
+def _refresh_enrolment_window(mapper, connection, offering: Offering) -> None:
+    offering.sync_enrolment_window()

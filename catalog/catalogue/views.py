@@ -1,0 +1,108 @@
+"""Public catalogue pages: search with facets, a course, an offering."""
+
+from datetime import UTC, datetime
+
+from flask import abort, current_app, render_template, request
+from flask_babel import get_timezone
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from catalog.auth.access import is_staff
+from catalog.catalogue import bp
+from catalog.catalogue.search import (
+    CatalogueFilters,
+    FilterError,
+    country_seats_left,
+    facet_counts,
+    offering_is_listed,
+    search_offerings,
+    seats_left,
+)
+from catalog.extensions import db
+from catalog.markdown import render_markdown
+from catalog.models import Country, Course, CourseStatus, Offering, OfferingPartner, OfferingStatus
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@bp.route("/catalogue")
+def index():
+    try:
+        filters = CatalogueFilters.from_args(request.args, current_app.config["LANGUAGES"])
+    except FilterError as error:
+        abort(400, f"{error.parameter}: {error.message}")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    moment = now()
+    results = search_offerings(
+        filters, moment, page=page, per_page=current_app.config["CATALOGUE_PAGE_SIZE"]
+    )
+    facets = facet_counts(filters, moment)
+    codes = [code for code, _count in facets["country"]]
+    if filters.country:
+        codes.append(filters.country)
+    country_names = {
+        code: name
+        for code, name in db.session.execute(
+            select(Country.code, Country.name).where(Country.code.in_(codes))
+        )
+    }
+    return render_template(
+        "catalogue/index.html",
+        filters=filters,
+        results=results,
+        facets=facets,
+        country_names=country_names,
+    )
+
+
+@bp.route("/courses/<code>")
+def course(code: str):
+    course = db.session.scalar(
+        select(Course)
+        .where(Course.code == code)
+        .options(selectinload(Course.prerequisites), selectinload(Course.offerings))
+    )
+    staff = is_staff(current_user)
+    if course is None or (course.status == CourseStatus.DRAFT and not staff):
+        abort(404)
+    offerings = [o for o in course.offerings if staff or o.status != OfferingStatus.DRAFT]
+    return render_template(
+        "catalogue/course.html",
+        course=course,
+        description=render_markdown(course.description),
+        offerings=offerings,
+        seats=seats_left(offerings),
+        today=now().date(),
+    )
+
+
+@bp.route("/offerings/<int:offering_id>")
+def offering(offering_id: int):
+    offering = db.session.scalar(
+        select(Offering)
+        .where(Offering.id == offering_id)
+        .options(
+            selectinload(Offering.partners).joinedload(OfferingPartner.organisation),
+            selectinload(Offering.quotas),
+            selectinload(Offering.sessions),
+            selectinload(Offering.instructors),
+        )
+    )
+    if offering is None or (not offering_is_listed(offering) and not is_staff(current_user)):
+        abort(404)
+    viewer_country = current_user.country_code if current_user.is_authenticated else None
+    moment = now()
+    return render_template(
+        "catalogue/offering.html",
+        offering=offering,
+        seats_left=seats_left([offering])[offering.id],
+        country_seats_left=country_seats_left(offering, viewer_country),
+        viewer_country=viewer_country,
+        viewer_zone=str(get_timezone()),
+        enrolment_open=offering.enrolment_open_at(moment),
+        enrolment_upcoming=moment < offering.enrolment_opens_at,
+        now=moment,
+    )

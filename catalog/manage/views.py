@@ -1,0 +1,1 @@
+"""Authoring views for coordinators."""
