@@ -54,6 +54,12 @@ class Config:
     )
 
     CATALOGUE_PAGE_SIZE = 20
+    # No request body larger than this (CSV uploads are the largest, capped lower).
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    SEAT_LOCK_TIMEOUT_MS = int(os.environ.get("SEAT_LOCK_TIMEOUT_MS", "5000"))
+    # Share of women among confirmed trainees that offerings aim for (UN Uniformed
+    # Gender Parity Strategy 2018-2028: 15% of military contingents by 2028).
+    GENDER_TARGET = float(os.environ.get("GENDER_TARGET", "0.15"))
 
 
 class DevelopmentConfig(Config):

@@ -107,5 +107,5 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection) -> None:
     if connection.dialect.name == "sqlite":
-        mode = connection.info.pop("sqlite_begin", "BEGIN")
-        connection.exec_driver_sql(mode)
+        # ``sqlite_begin="BEGIN IMMEDIATE"`` takes the write lock at once (seat locking).
+        connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))

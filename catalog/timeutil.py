@@ -2,19 +2,33 @@
 
 from datetime import datetime
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib.resources import files
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@cache
+def _zone_table() -> tuple[tuple[str, str], ...]:
+    """(country code, zone) rows of the IANA ``zone.tab`` shipped with tzdata: the
+    canonical zones, without old aliases such as Asia/Calcutta."""
+    text = files("tzdata").joinpath("zoneinfo/zone.tab").read_text(encoding="utf-8")
+    rows = []
+    for line in text.splitlines():
+        columns = line.split("\t")
+        if not line.startswith("#") and len(columns) >= 3:
+            rows.append((columns[0], columns[2]))
+    return tuple(rows)
 
 
 @cache
 def timezone_names() -> tuple[str, ...]:
-    """Canonical-looking IANA names (Area/City plus UTC), sorted, for select lists."""
-    names = {
-        name
-        for name in available_timezones()
-        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
-    }
-    names.add("UTC")
-    return tuple(sorted(names))
+    """Canonical IANA zone names plus UTC, sorted, for select lists."""
+    return tuple(sorted({zone for _country, zone in _zone_table()} | {"UTC"}))
+
+
+def host_zone(country_code: str | None) -> str | None:
+    """The main zone of a country, e.g. KE -> Africa/Nairobi (None when unknown)."""
+    code = (country_code or "").upper()
+    return next((zone for country, zone in _zone_table() if country == code), None)
 
 
 def is_valid_timezone(name: str | None) -> bool:

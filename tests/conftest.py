@@ -10,6 +10,7 @@ import contextvars
 import os
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -65,7 +66,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        db.session.commit()
+        if has_app_context():  # not when following a redirect, already isolated
+            db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

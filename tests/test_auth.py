@@ -192,6 +192,19 @@ def test_registration_refuses_an_email_taken_in_another_case(client, trainee):
     assert user_count() == before
 
 
+def test_registration_that_loses_a_race_for_the_address_gets_the_same_message(
+    client, trainee, monkeypatch
+):
+    # Both requests passed the "taken?" check; the unique constraint decides.
+    monkeypatch.setattr("catalog.auth.services.email_taken", lambda email: False)
+    before = user_count()
+
+    response = client.post("/account/register", data=registration(email="trainee@example.org"))
+
+    assert_field_error(response, "email", "An account with this e-mail address already exists.")
+    assert user_count() == before
+
+
 @pytest.mark.parametrize(
     ("password", "message"),
     [

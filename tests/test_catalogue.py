@@ -317,3 +317,35 @@ def test_home_page_shows_the_soonest_offerings(client, plan):
     html = client.get("/").get_data(as_text=True)
     assert "See all 4 upcoming offerings" in html
     assert 'href="/catalogue?discipline=medical"' in html
+
+
+@pytest.mark.parametrize("url", ["/catalogue?page=0", "/catalogue?page=99999999999999999999"])
+def test_page_numbers_out_of_range_get_a_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "page:" in response.get_data(as_text=True)
+
+
+def test_huge_offering_id_is_a_404(client):
+    assert client.get("/offerings/99999999999999999999").status_code == 404
+
+
+def test_catalogue_queries_do_not_grow_with_the_offerings(client):
+    from tests.querycount import count_queries
+
+    def queries_for_catalogue() -> int:
+        with count_queries() as counted:
+            assert client.get("/catalogue").status_code == 200
+        return counted.count
+
+    course = make_course("COUNT-1")
+    for day in range(3):
+        make_offering(course, starts_in_days=10 + day)
+    db.session.commit()
+    few = queries_for_catalogue()
+    for day in range(40):
+        offering = make_offering(make_course(), starts_in_days=20 + day)
+        offering.quotas.append(OfferingQuota(country_code="KE", seats=2))
+    db.session.commit()
+    assert queries_for_catalogue() == few
+    assert few <= 5

@@ -11,37 +11,27 @@ from catalog.api import bp
 from catalog.api.errors import json_error
 from catalog.api.serialize import offering_json, session_json
 from catalog.catalogue.search import (
+    MAX_PAGE,
     MAX_PER_PAGE,
     CatalogueFilters,
     FilterError,
     offering_is_listed,
     search_offerings,
     seats_left,
+    whole_number,
 )
 from catalog.database import utcnow
 from catalog.extensions import db
 from catalog.models import Offering
 
 DEFAULT_PER_PAGE = 20
-# Far beyond any real catalogue, and keeps the OFFSET within a 64-bit integer.
-MAX_PAGE = 1_000_000
 CACHE_CONTROL = "public, max-age=60"
-
-
-def _whole_number(args: Mapping[str, str], name: str, default: int, maximum: int) -> int:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return default
-    # isascii: int() would also take "1_0" and other scripts' digits.
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
-        raise FilterError(name, f"must be a whole number between 1 and {maximum}")
-    return int(raw)
 
 
 def pagination(args: Mapping[str, str]) -> tuple[int, int]:
     """``page`` and ``per_page`` from the query string; bad values raise FilterError."""
-    page = _whole_number(args, "page", 1, MAX_PAGE)
-    per_page = _whole_number(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    page = whole_number(args, "page", 1, MAX_PAGE)
+    per_page = whole_number(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     return page, per_page
 
 

@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from catalog.auth import bp
@@ -40,11 +41,18 @@ def register():
                 language=form.language.data,
                 gender=Gender(form.gender.data) if form.gender.data else None,
             )
+            db.session.commit()
         except AccountError as error:
             db.session.rollback()
             _attach_error(form, error)
+        except IntegrityError:
+            # Another registration with this address won the race since the check.
+            db.session.rollback()
+            _attach_error(
+                form,
+                AccountError("email", _("An account with this e-mail address already exists.")),
+            )
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(url_for("main.index"))

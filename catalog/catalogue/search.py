@@ -7,11 +7,12 @@ offerings.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy import Select, and_, case, func, literal_column, select
 from sqlalchemy.orm import contains_eager
 
 from catalog.extensions import db
@@ -33,6 +34,8 @@ from catalog.models import (
 from catalog.text import search_terms
 
 MAX_PER_PAGE = 100
+# Far beyond any real catalogue, and keeps the OFFSET within a 64-bit integer.
+MAX_PAGE = 1_000_000
 MAX_QUERY_LENGTH = 200
 # Enrolments that hold a seat.
 SEAT_HOLDING = (
@@ -50,6 +53,17 @@ class FilterError(ValueError):
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
         self.message = message
+
+
+def whole_number(args: Mapping[str, str], name: str, default: int, maximum: int) -> int:
+    """A positive whole number parameter (``page``, ``per_page``); raises FilterError."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    # isascii: int() would also take "1_0" and other scripts' digits.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
+        raise FilterError(name, f"must be a whole number between 1 and {maximum}")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -164,8 +178,10 @@ def _text_condition(terms: list[str], dialect: str):
     return and_(*(Course.search_text.contains(term, autoescape=True) for term in terms))
 
 
-def _conditions(filters: CatalogueFilters, now: datetime, skip: str | None = None) -> list:
-    """SQL conditions for ``filters``, leaving out the facet named ``skip``."""
+def _conditions(
+    filters: CatalogueFilters, now: datetime, skip: frozenset[str] = frozenset()
+) -> list:
+    """SQL conditions for ``filters``, leaving out the facets named in ``skip``."""
     today = now.date()
     conditions = [
         Offering.status == OfferingStatus.PUBLISHED,
@@ -182,11 +198,11 @@ def _conditions(filters: CatalogueFilters, now: datetime, skip: str | None = Non
         "language": (Offering.language, filters.language),
     }
     for name, (column, wanted) in simple.items():
-        if wanted is not None and name != skip:
+        if wanted is not None and name not in skip:
             conditions.append(column == wanted)
     if filters.date_to:
         conditions.append(Offering.starts_on <= filters.date_to)
-    if filters.open_now and skip != "open":
+    if filters.open_now and "open" not in skip:
         conditions.append(Offering.enrolment_opens_at <= now)
         conditions.append(Offering.enrolment_closes_at > now)
     terms = search_terms(filters.q)
@@ -205,7 +221,7 @@ def offerings_query(filters: CatalogueFilters, now: datetime) -> Select:
         _base(select(Offering))
         .where(*_conditions(filters, now))
         .options(contains_eager(Offering.course), contains_eager(Offering.country))
-        .order_by(Offering.starts_on, Course.code, Offering.id)
+        .order_by(Offering.starts_on, Offering.id)
     )
 
 
@@ -223,13 +239,19 @@ class ResultPage:
 
 
 def search_offerings(
-    filters: CatalogueFilters, now: datetime, page: int = 1, per_page: int = 20
+    filters: CatalogueFilters,
+    now: datetime,
+    page: int = 1,
+    per_page: int = 20,
+    total: int | None = None,
 ) -> ResultPage:
-    """One page of results with the seats left of each: three queries."""
+    """One page of results with the seats left of each: three queries, or two when
+    the caller already knows the total (from ``facet_counts``)."""
     statement = offerings_query(filters, now)
-    total = db.session.scalar(
-        _base(select(func.count(Offering.id))).where(*_conditions(filters, now))
-    )
+    if total is None:
+        total = db.session.scalar(
+            _base(select(func.count(Offering.id))).where(*_conditions(filters, now))
+        )
     items = list(
         db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
     )
@@ -273,10 +295,9 @@ def country_seats_left(offering: Offering, country_code: str | None) -> int | No
 FACETS = ("discipline", "level", "programme", "mode", "region", "country", "language", "open")
 
 
-def facet_counts(filters: CatalogueFilters, now: datetime) -> dict[str, list[tuple[str, int]]]:
-    """For each facet, how many offerings each of its values would give, with every
-    other filter applied (one grouped query per facet)."""
-    columns = {
+def _facet_columns(now: datetime) -> dict:
+    is_open = and_(Offering.enrolment_opens_at <= now, Offering.enrolment_closes_at > now)
+    return {
         "discipline": Course.discipline,
         "level": Course.level,
         "programme": Course.programme,
@@ -284,22 +305,65 @@ def facet_counts(filters: CatalogueFilters, now: datetime) -> dict[str, list[tup
         "region": Country.region,
         "country": Offering.country_code,
         "language": Offering.language,
+        "open": case((is_open, True), else_=False),
     }
-    counts: dict[str, list[tuple[str, int]]] = {}
-    for name, column in columns.items():
-        rows = db.session.execute(
-            _base(select(column, func.count(Offering.id)))
-            .where(*_conditions(filters, now, skip=name), column.is_not(None))
-            .group_by(column)
-            .order_by(column)
-        ).all()
-        counts[name] = [(str(getattr(value, "value", value)), count) for value, count in rows]
-    open_count = db.session.scalar(
-        _base(select(func.count(Offering.id))).where(
-            *_conditions(replace(filters, open_now=True), now)
-        )
+
+
+class FacetCounts(dict):
+    """Facet name -> [(value, count)], plus ``total``: the offerings matching every filter."""
+
+    total: int = 0
+
+
+def facet_counts(filters: CatalogueFilters, now: datetime) -> FacetCounts:
+    """For each facet, how many offerings each of its values would give with every
+    other filter applied.
+
+    One query counts the offerings passing the non-facet filters (dates, text) per
+    combination of facet values; the tally happens here. A combination counts
+    towards a facet's values when it fails no active filter but possibly that
+    facet's own.
+    """
+    columns = _facet_columns(now)
+    wanted = {
+        "discipline": filters.discipline,
+        "level": filters.level,
+        "programme": filters.programme,
+        "mode": filters.mode,
+        "region": filters.region,
+        "country": filters.country,
+        "language": filters.language,
+        "open": True if filters.open_now else None,
+    }
+    active = [
+        (index, name, wanted[name]) for index, name in enumerate(FACETS) if wanted[name] is not None
+    ]
+    tallies: dict[str, Counter] = {name: Counter() for name in FACETS}
+    # Grouping by every facet at once returns one row per combination of values
+    # (a few hundred at most), however many offerings there are.
+    selected = [columns[name] for name in FACETS]
+    rows = db.session.execute(
+        _base(select(*selected, func.count(Offering.id)))
+        .where(*_conditions(filters, now, skip=frozenset(FACETS)))
+        .group_by(*selected)
     )
-    counts["open"] = [("1", open_count or 0)]
+    total = 0
+    for *values, number in rows:
+        failed = [name for index, name, value in active if values[index] != value]
+        if len(failed) > 1:
+            continue
+        if not failed:
+            total += number
+        for index, name in enumerate(FACETS):
+            if (not failed or failed[0] == name) and values[index] is not None:
+                tallies[name][values[index]] += number
+    counts = FacetCounts(
+        (name, sorted((str(getattr(v, "value", v)), n) for v, n in tallies[name].items()))
+        for name in FACETS
+        if name != "open"
+    )
+    counts.total = total
+    counts["open"] = [("1", tallies["open"][True])]
     return counts
 
 

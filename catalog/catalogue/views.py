@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from catalog.auth.access import is_staff
 from catalog.catalogue import bp
 from catalog.catalogue.search import (
+    MAX_PAGE,
     CatalogueFilters,
     FilterError,
     country_seats_left,
@@ -18,6 +19,7 @@ from catalog.catalogue.search import (
     offering_is_listed,
     search_offerings,
     seats_left,
+    whole_number,
 )
 from catalog.extensions import db
 from catalog.markdown import render_markdown
@@ -32,14 +34,18 @@ def now() -> datetime:
 def index():
     try:
         filters = CatalogueFilters.from_args(request.args, current_app.config["LANGUAGES"])
+        page = whole_number(request.args, "page", 1, MAX_PAGE)
     except FilterError as error:
         abort(400, f"{error.parameter}: {error.message}")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
     moment = now()
-    results = search_offerings(
-        filters, moment, page=page, per_page=current_app.config["CATALOGUE_PAGE_SIZE"]
-    )
     facets = facet_counts(filters, moment)
+    results = search_offerings(
+        filters,
+        moment,
+        page=page,
+        per_page=current_app.config["CATALOGUE_PAGE_SIZE"],
+        total=facets.total,
+    )
     codes = [code for code, _count in facets["country"]]
     if filters.country:
         codes.append(filters.country)
@@ -79,7 +85,7 @@ def course(code: str):
     )
 
 
-@bp.route("/offerings/<int:offering_id>")
+@bp.route("/offerings/<int(max=2147483647):offering_id>")
 def offering(offering_id: int):
     offering = db.session.scalar(
         select(Offering)

@@ -361,8 +361,9 @@ def _add_enrolments(
     if len(people) < len(statuses):
         raise ValueError(f"{offering.course.code}: not enough eligible demo trainees")
     decided_at = datetime.combine(today - timedelta(days=1), time(9), tzinfo=UTC)
-    for person, status in zip(people, statuses, strict=False):
+    for place, (person, status) in enumerate(zip(people, statuses, strict=False)):
         decided = status in (EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED)
+        waitlisted = status == EnrolmentStatus.WAITLISTED
         db.session.add(
             Enrolment(
                 user=person,
@@ -371,6 +372,8 @@ def _add_enrolments(
                 country_code=person.country_code,
                 decided_by=coordinator if decided else None,
                 decided_at=decided_at if decided else None,
+                # A minute apart, so the waiting list has a clear order.
+                waitlisted_at=decided_at + timedelta(minutes=place) if waitlisted else None,
             )
         )
     return len(statuses)

@@ -18,8 +18,9 @@ def index():
     """The soonest offerings, and ways into the catalogue by discipline."""
     moment = datetime.now(UTC)
     filters = CatalogueFilters()
-    results = search_offerings(filters, moment, per_page=HOME_PAGE_OFFERINGS)
-    disciplines = facet_counts(filters, moment)["discipline"]
+    facets = facet_counts(filters, moment)
+    results = search_offerings(filters, moment, per_page=HOME_PAGE_OFFERINGS, total=facets.total)
+    disciplines = facets["discipline"]
     return render_template("main/index.html", results=results, disciplines=disciplines)
 
 

@@ -8,7 +8,14 @@ from catalog.models.course import (
     Programme,
     course_prerequisites,
 )
-from catalog.models.enrolment import CLOSED_STATUSES, Enrolment, EnrolmentStatus
+from catalog.models.enrolment import (
+    CLOSED_STATUSES,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    Invitation,
+    OutboxMessage,
+)
 from catalog.models.geo import Country, Organisation, OrganisationKind, Region
 from catalog.models.offering import (
     DeliveryMode,
@@ -17,6 +24,7 @@ from catalog.models.offering import (
     OfferingQuota,
     OfferingStatus,
     PartnerRole,
+    SeatAllocation,
     offering_instructors,
 )
 from catalog.models.session import SessionStatus, TrainingSession
@@ -30,7 +38,10 @@ __all__ = [
     "DeliveryMode",
     "Discipline",
     "Enrolment",
+    "EnrolmentEvent",
     "EnrolmentStatus",
+    "Invitation",
+    "OutboxMessage",
     "Gender",
     "Level",
     "Offering",
@@ -43,6 +54,7 @@ __all__ = [
     "Programme",
     "Region",
     "Role",
+    "SeatAllocation",
     "SessionStatus",
     "TrainingSession",
     "User",

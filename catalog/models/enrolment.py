@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.database import TimestampMixin, str_enum
+from catalog.database import TimestampMixin, str_enum, utcnow
 from catalog.extensions import db
 from catalog.models.offering import Offering
 from catalog.models.user import User
@@ -58,11 +58,92 @@ class Enrolment(TimestampMixin, db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str] = mapped_column(String(500), default="")
+    # When the person joined the waiting list: its order is first in, first out.
+    waitlisted_at: Mapped[datetime | None]
+    # Why a coordinator let someone in without the prerequisite courses.
+    prerequisite_override: Mapped[str] = mapped_column(String(500), default="")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     offering: Mapped[Offering] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    events: Mapped[list[EnrolmentEvent]] = relationship(
+        back_populates="enrolment",
+        cascade="all, delete-orphan",
+        order_by="EnrolmentEvent.id",
+    )
 
     @property
     def is_live(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+
+class EnrolmentEvent(db.Model):
+    """One decision on an enrolment: who, when, what and why. Never updated."""
+
+    __tablename__ = "enrolment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
+    )
+    # Empty for decisions the site takes itself (promotion, quota release).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[EnrolmentStatus | None] = mapped_column(
+        str_enum(EnrolmentStatus, "from_status")
+    )
+    to_status: Mapped[EnrolmentStatus] = mapped_column(str_enum(EnrolmentStatus, "to_status"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrolment: Mapped[Enrolment] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Invitation(TimestampMixin, db.Model):
+    """A focal point's nomination of someone who has no account yet.
+
+    When a person registers with the invited address, the invitation becomes a
+    nomination for their country.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        Index(
+            "uq_invitations_open_email_offering",
+            "email",
+            "offering_id",
+            unique=True,
+            sqlite_where=db.text("accepted_at IS NULL"),
+            postgresql_where=db.text("accepted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id", ondelete="CASCADE"))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None]
+
+    offering: Mapped[Offering] = relationship()
+    invited_by: Mapped[User] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """A message to a person, written in the same transaction as the change that
+    causes it, so nobody is told about something that was rolled back. A delivery
+    job sends what is unsent."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    recipient: Mapped[User] = relationship()

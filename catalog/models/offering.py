@@ -32,6 +32,13 @@ class OfferingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SeatAllocation(StrEnum):
+    """How an offering gives its seats."""
+
+    NOMINATION = "nomination"  # a focal point nominates, a coordinator selects
+    FIRST_COME = "first_come"  # confirmed at once while seats and quota allow
+
+
 class PartnerRole(StrEnum):
     HOST = "host"
     TRAINER_PROVIDER = "trainer_provider"
@@ -89,6 +96,15 @@ class Offering(TimestampMixin, db.Model):
     enrolment_opens_at: Mapped[datetime] = mapped_column(index=True)
     enrolment_closes_at: Mapped[datetime] = mapped_column(index=True)
     capacity: Mapped[int]
+    seat_allocation: Mapped[SeatAllocation] = mapped_column(
+        str_enum(SeatAllocation, "seat_allocation"), default=SeatAllocation.NOMINATION
+    )
+    # After this day (in the offering's zone) seats a country has not used are
+    # open to every country. Empty: the day enrolment closes.
+    quota_release_on: Mapped[date | None]
+    quota_release_at: Mapped[datetime] = mapped_column(index=True)
+    # When the release was carried out (waiting list re-run); empty until then.
+    quotas_released_at: Mapped[datetime | None]
     health_requirements: Mapped[str] = mapped_column(Text, default="")
     travel_requirements: Mapped[str] = mapped_column(Text, default="")
 
@@ -121,6 +137,17 @@ class Offering(TimestampMixin, db.Model):
         self.enrolment_opens_at = self.local_midnight(self.enrolment_opens_on)
         # Open until the end of the closing day, in the offering's zone.
         self.enrolment_closes_at = self.local_midnight(self.enrolment_closes_on + timedelta(days=1))
+        release_on = self.quota_release_on or self.enrolment_closes_on
+        self.quota_release_at = self.local_midnight(release_on + timedelta(days=1))
+
+    def has_started(self, moment: datetime) -> bool:
+        return moment >= self.local_midnight(self.starts_on)
+
+    def quotas_apply(self, moment: datetime) -> bool:
+        """Country quotas bind until the release date has passed and been acted on."""
+        return (
+            bool(self.quotas) and self.quotas_released_at is None and moment < self.quota_release_at
+        )
 
     def enrolment_open_at(self, moment: datetime) -> bool:
         return (

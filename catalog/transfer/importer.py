@@ -19,12 +19,13 @@ from typing import IO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.catalogue.rules import known_country_codes, offering_problems, parse_quotas
 from catalog.database import utcnow
 from catalog.extensions import db
+from catalog.manage.services import cancel_offering
 from catalog.models import (
     Course,
     CourseStatus,
@@ -38,7 +39,8 @@ from catalog.models import (
 )
 from catalog.transfer.plan import COLUMNS, unprotect_cell
 
-# Course codes appear in addresses (/courses/<code>), so no spaces or slashes.
+# Course codes appear in addresses (/courses/<code>), so no spaces or slashes. They
+# are kept in capitals and compared without case, as the authoring pages do.
 COURSE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DIGITS = re.compile(r"\d+")
@@ -174,7 +176,7 @@ def read_plan(source: bytes | str | IO) -> tuple[list[PlanRow], list[ImportProbl
     (not UTF-8, not CSV, empty, wrong header row).
     """
     records = _records(_decode(source))
-    if not records:
+    if not any(cell.strip() for _number, cells in records for cell in cells):
         raise ImportRejected([ImportProblem(None, None, _("The file is empty."))])
     positions = _read_header(records[0][1])
     problems: list[ImportProblem] = []
@@ -397,7 +399,7 @@ class _RowReader:
             code = None
         row = PlanRow(
             row=self.number,
-            course_code=code,
+            course_code=code.upper() if code else None,
             # Course columns are needed only for a new course; that is checked later.
             title=self.text("course_title", max_length=200),
             discipline=self.choice("discipline", Discipline),
@@ -467,8 +469,8 @@ def _load_existing(
     """The file's courses that exist, and their offerings on the file's start dates."""
     codes = {row.course_code for row in rows if row.course_code}
     courses = {
-        course.code: course
-        for course in db.session.scalars(select(Course).where(Course.code.in_(codes)))
+        course.code.upper(): course
+        for course in db.session.scalars(select(Course).where(func.upper(Course.code).in_(codes)))
     }
     offerings: dict[tuple[str, date], list[Offering]] = defaultdict(list)
     if courses:
@@ -484,7 +486,7 @@ def _load_existing(
         )
         by_id = {course.id: course for course in courses.values()}
         for offering in found:
-            offerings[(by_id[offering.course_id].code, offering.starts_on)].append(offering)
+            offerings[(by_id[offering.course_id].code.upper(), offering.starts_on)].append(offering)
     return courses, offerings
 
 
@@ -534,7 +536,11 @@ def _cross_row_problems(
                     ),
                 )
             )
-        if row.course_code in courses:
+        course = courses.get(row.course_code)
+        if course is not None:
+            problem = _status_problem(row, course, offerings.get(key))
+            if problem:
+                problems.append(problem)
             continue  # an existing course keeps its own title and description
         first = first_of_new_course.setdefault(row.course_code, row)
         if first is row:
@@ -573,6 +579,34 @@ def _cross_row_problems(
                     )
                 )
     return problems
+
+
+def _status_problem(
+    row: PlanRow, course: Course, matches: list[Offering] | None
+) -> ImportProblem | None:
+    """A cancelled course takes no new offerings, and none of its offerings is published
+    anew (the authoring pages refuse both until the course is reinstated)."""
+    if course.status != CourseStatus.CANCELLED:
+        return None
+    if not matches:
+        return ImportProblem(
+            row.row,
+            "course_code",
+            _(
+                "Course %(code)s is cancelled; reinstate it before adding offerings.",
+                code=row.course_code,
+            ),
+        )
+    if row.status == OfferingStatus.PUBLISHED and matches[0].status != OfferingStatus.PUBLISHED:
+        return ImportProblem(
+            row.row,
+            "status",
+            _(
+                "Course %(code)s is cancelled; reinstate it before publishing its offerings.",
+                code=row.course_code,
+            ),
+        )
+    return None
 
 
 def _write(
@@ -617,9 +651,14 @@ def _update(offering: Offering, row: PlanRow) -> bool:
     offering is not written and keeps its updated_at). True when anything changed."""
     changed = False
     for name, value in row.offering_values().items():
-        if getattr(offering, name) != value:
+        if getattr(offering, name) == value:
+            continue
+        if name == "status" and value == OfferingStatus.CANCELLED:
+            # Cancelling also cancels the sessions, so calendar feeds carry the news.
+            cancel_offering(offering)
+        else:
             setattr(offering, name, value)
-            changed = True
+        changed = True
     current = {quota.country_code: quota.seats for quota in offering.quotas}
     if current != row.quotas:
         for quota in list(offering.quotas):

@@ -5,6 +5,9 @@ One row per offering; the course columns repeat on every row of the same course.
 
 from __future__ import annotations
 
+import csv
+import io
+
 from flask_babel import lazy_gettext as _l
 
 COLUMNS = (
@@ -85,3 +88,12 @@ def unprotect_cell(value: str) -> str:
     if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
+
+
+def example_csv() -> str:
+    """The header row and the example row, as they look in the file."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerow([EXAMPLE_ROW[column] for column in COLUMNS])
+    return out.getvalue()

@@ -13,7 +13,7 @@ from catalog.extensions import db
 from catalog.models import Role
 from catalog.transfer import bp, exporter, importer
 from catalog.transfer.forms import MAX_UPLOAD_BYTES, MAX_UPLOAD_MEGABYTES, ImportForm
-from catalog.transfer.plan import COLUMN_HELP, COLUMNS, EXAMPLE_ROW
+from catalog.transfer.plan import COLUMN_HELP, COLUMNS, EXAMPLE_ROW, example_csv
 
 
 @bp.url_value_preprocessor
@@ -67,6 +67,7 @@ def _import_page(form: ImportForm, problems: list):
         columns=COLUMNS,
         column_help=COLUMN_HELP,
         example=EXAMPLE_ROW,
+        example_csv=example_csv(),
     )
 
 
@@ -76,12 +77,9 @@ def export_plan():
     """The whole catalogue as a training plan, ready to edit and import again."""
     out = io.StringIO(newline="")
     exporter.export_plan(out)
+    response = Response(out.getvalue(), mimetype="text/csv")
+    # A name made of a date only: nothing a visitor controls reaches the header.
     filename = f"catalogue-{datetime.now(UTC):%Y-%m-%d}.csv"
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
