@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from catalog.models import Discipline, Gender, Level, OfferingStatus, OrganisationKind, Role
+from catalog.models import (
+    Discipline,
+    Gender,
+    Level,
+    OfferingStatus,
+    OrganisationKind,
+    Role,
+    SeatAllocation,
+)
 from catalog.models import PartnerRole as P
 
 # One shared password, shown by `flask demo load` and in the README.
@@ -544,6 +552,8 @@ class OfferingSpec:
     # Weekly classes placed around New York's next daylight-saving change, so the
     # series shows a class keeping its local time while its UTC time moves.
     around_dst_change: bool = False
+    # TPP runs nominate and select; the open first-aid course shows first come, first served.
+    seat_allocation: SeatAllocation = SeatAllocation.NOMINATION
 
 
 _JAPAN = (("JGSDF", P.TRAINER_PROVIDER), ("GoJ", P.FUNDER))
@@ -628,7 +638,8 @@ OFFERINGS = (
         quotas=(("VN", 4), ("KH", 2)),
         partners=(("VNDPKO", P.HOST), *_JAPAN),
         instructors=("suzuki",),
-        cohort=Cohort(applied=4),
+        cohort=Cohort(confirmed=4),
+        seat_allocation=SeatAllocation.FIRST_COME,
     ),
     OfferingSpec(
         "TPP-ENG-HEE-I",

@@ -273,6 +273,7 @@ def _add_offering(
         enrolment_opens_on=starts_on - timedelta(days=data.ENROLMENT_OPENS_BEFORE_DAYS),
         enrolment_closes_on=starts_on - timedelta(days=data.ENROLMENT_CLOSES_BEFORE_DAYS),
         capacity=spec.capacity,
+        seat_allocation=spec.seat_allocation,
         health_requirements=data.HEALTH_REQUIREMENTS if site else "",
         travel_requirements=site.travel if site else "",
         quotas=[OfferingQuota(country_code=code, seats=seats) for code, seats in spec.quotas],

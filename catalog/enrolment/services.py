@@ -27,6 +27,7 @@ from catalog.models import (
     Enrolment,
     EnrolmentEvent,
     EnrolmentStatus,
+    Gender,
     Invitation,
     Offering,
     OfferingStatus,
@@ -295,13 +296,18 @@ def _insert(enrolment: Enrolment) -> None:
 
 
 def _place(
-    offering: Offering, enrolment: Enrolment, counts: SeatCounts, action: str, actor
+    offering: Offering,
+    enrolment: Enrolment,
+    counts: SeatCounts,
+    action: str,
+    actor,
+    note: str = "",
 ) -> SeatCounts:
     """Confirm if a seat and the quota allow, else waitlist. Returns updated counts."""
     if counts.fits(enrolment.country_code):
-        _record(enrolment, EnrolmentStatus.CONFIRMED, action, actor)
+        _record(enrolment, EnrolmentStatus.CONFIRMED, action, actor, note)
         return counts.with_one_more(enrolment.country_code)
-    _record(enrolment, EnrolmentStatus.WAITLISTED, action, actor)
+    _record(enrolment, EnrolmentStatus.WAITLISTED, action, actor, note)
     return counts
 
 
@@ -414,6 +420,7 @@ def nominate(actor: User, enrolment_id: int, note: str = "") -> Enrolment:
     if enrolment.status != EnrolmentStatus.APPLIED:
         raise EnrolmentConflict(_("Only an application that waits can be nominated."))
     _record(enrolment, EnrolmentStatus.NOMINATED, "nominated", actor, note)
+    _tell(enrolment.user, "nominated", enrolment, note)
     return enrolment
 
 
@@ -448,6 +455,13 @@ def nominate_directly(
     check_open_for_enrolment(offering, now)
     if live_enrolment(person.id, offering.id) is not None:
         raise EnrolmentConflict(_("This person already has an enrolment in this offering."))
+    # A nomination is no way round the prerequisites; a coordinator's override is.
+    missing = missing_prerequisites(person, offering.course)
+    if missing:
+        names = ", ".join(f"{c.code} {c.title}" for c in missing)
+        raise MissingPrerequisites(
+            _("%(name)s has not completed: %(names)s.", name=person.name, names=names), missing
+        )
     enrolment = Enrolment(user=person, offering=offering, country_code=person.country_code)
     _record(enrolment, EnrolmentStatus.NOMINATED, "nominated", actor, note, now=now)
     _insert(enrolment)
@@ -493,6 +507,9 @@ def accept_invitations(user: User, now: datetime | None = None) -> list[Enrolmen
     )
     for invitation in invitations:
         invitation.accepted_at = now
+        offering = invitation.offering
+        if offering.status != OfferingStatus.PUBLISHED or offering.has_started(now):
+            continue  # cancelled, back in draft or under way since the invitation
         if live_enrolment(user.id, invitation.offering_id) is not None:
             continue
         if user.country_code is None:
@@ -570,6 +587,14 @@ def override_prerequisites(
     actor = db.session.get(User, actor.id)
     if offering is None or person is None:
         raise LookupError(offering_id)
+    # The window may have closed (coordinators add late candidates), but the
+    # offering must still be running and not under way.
+    if offering.status == OfferingStatus.CANCELLED:
+        raise EnrolmentError(_("This offering is cancelled."))
+    if offering.status != OfferingStatus.PUBLISHED:
+        raise EnrolmentError(_("This offering is not open for enrolment."))
+    if offering.has_started(now):
+        raise EnrolmentError(_("This offering has already started."))
     if live_enrolment(person.id, offering.id) is not None:
         raise EnrolmentConflict(_("This person already has an enrolment in this offering."))
     enrolment = Enrolment(
@@ -579,10 +604,14 @@ def override_prerequisites(
         prerequisite_override=reason[:500],
     )
     if offering.seat_allocation == SeatAllocation.FIRST_COME:
-        _place(offering, enrolment, seat_counts(offering, now), "prerequisite_override", actor)
+        counts = seat_counts(offering, now)
+        _place(offering, enrolment, counts, "prerequisite_override", actor, reason)
+        _insert(enrolment)
+        kind = "confirmed" if enrolment.status == EnrolmentStatus.CONFIRMED else "waitlisted"
+        _tell(person, kind, enrolment)
     else:
         _record(enrolment, EnrolmentStatus.NOMINATED, "prerequisite_override", actor, reason)
-    _insert(enrolment)
+        _insert(enrolment)
     return enrolment
 
 
@@ -593,3 +622,72 @@ def set_seat_allocation(actor: User, offering_id: int, allocation: SeatAllocatio
         raise LookupError(offering_id)
     offering.seat_allocation = allocation
     return offering
+
+
+# --- Gender balance (aggregates only) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenderShare:
+    """Women among the trainees holding a seat; never who they are."""
+
+    confirmed: int = 0
+    women: int = 0
+    not_stated: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return self.women / self.confirmed if self.confirmed else None
+
+    def meets(self, target: float) -> bool:
+        return self.share is not None and self.share >= target
+
+    def plus(self, gender: Gender | None, count: int) -> GenderShare:
+        return GenderShare(
+            self.confirmed + count,
+            self.women + (count if gender == Gender.FEMALE else 0),
+            self.not_stated + (count if gender is None else 0),
+        )
+
+
+@dataclass(frozen=True)
+class GenderBalance:
+    overall: GenderShare
+    by_country: dict[str | None, GenderShare]
+
+
+def gender_balance(offering_id: int) -> GenderBalance:
+    """The share of women among the offering's seat holders, overall and per country."""
+    rows = db.session.execute(
+        select(Enrolment.country_code, User.gender, func.count())
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.offering_id == offering_id, Enrolment.status.in_(SEAT_HOLDING))
+        .group_by(Enrolment.country_code, User.gender)
+    ).all()
+    overall = GenderShare()
+    by_country: dict[str | None, GenderShare] = {}
+    for code, gender, count in rows:
+        overall = overall.plus(gender, count)
+        by_country[code] = by_country.get(code, GenderShare()).plus(gender, count)
+    return GenderBalance(overall, by_country)
+
+
+# The statuses of people a country has put forward (a self-application is not yet).
+PUT_FORWARD = (EnrolmentStatus.NOMINATED, EnrolmentStatus.WAITLISTED, *SEAT_HOLDING)
+
+
+def nominees_all_men(offering_id: int, country_code: str) -> bool:
+    """Whether everyone the country has put forward for the offering is a man."""
+    rows = dict(
+        db.session.execute(
+            select(User.gender, func.count())
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(
+                Enrolment.offering_id == offering_id,
+                Enrolment.country_code == country_code,
+                Enrolment.status.in_(PUT_FORWARD),
+            )
+            .group_by(User.gender)
+        ).all()
+    )
+    return bool(rows) and set(rows) == {Gender.MALE}
