@@ -24,9 +24,11 @@ setup: install
 	$(FLASK) countries sync
 	$(FLASK) demo load
 
-# The web server on http://127.0.0.1:$(PORT). The scheduler process will be started
-# here, beside it, once the site has one.
+# The web server on http://127.0.0.1:$(PORT) and the scheduler beside it; Ctrl-C
+# stops both. Mail goes to instance/mail/*.eml, never the internet.
 run: setup
+	@trap 'kill 0' INT TERM EXIT; \
+	$(FLASK) scheduler run & \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install

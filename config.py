@@ -44,9 +44,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # smtp (a real server), file (instance/mail/*.eml) or console.
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")  # STARTTLS
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")  # TLS from the first byte (port 465)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get(
@@ -54,6 +57,12 @@ class Config:
     )
 
     CATALOGUE_PAGE_SIZE = 20
+    # Reminders before each session, in minutes (default: a day and an hour before).
+    REMINDER_OFFSETS_MINUTES = tuple(
+        int(value) for value in os.environ.get("REMINDER_OFFSETS_MINUTES", "1440,60").split(",")
+    )
+    # How long someone promoted from a waiting list has to accept the place.
+    WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "72"))
     # No request body larger than this (CSV uploads are the largest, capped lower).
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     SEAT_LOCK_TIMEOUT_MS = int(os.environ.get("SEAT_LOCK_TIMEOUT_MS", "5000"))
@@ -64,6 +73,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    # make run never mails the internet: messages land in instance/mail/.
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "file")
 
 
 class TestingConfig(Config):
@@ -71,6 +82,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
+    MAIL_TRANSPORT = "console"  # tests that send mail start a real SMTP server
     # Hashing strength is not under test; keep the suite fast.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

@@ -10,8 +10,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
-    """Build the web application. The scheduler is a separate process and is never
-    started here (see ``catalog/jobs.py`` once it exists)."""
+    """Build the web application. The scheduler is a separate process
+    (``flask --app wsgi scheduler run``, see ``catalog/scheduler.py``) and is never
+    started here."""
     config_class = config_class or config_from_environment()
     app = Flask(
         __name__,
@@ -46,26 +47,34 @@ def register_blueprints(app: Flask) -> None:
     from catalog.api import bp as api_bp
     from catalog.auth import bp as auth_bp
     from catalog.catalogue import bp as catalogue_bp
+    from catalog.enrolment import bp as enrolment_bp
     from catalog.errors import register_error_handlers
+    from catalog.feeds import bp as feeds_bp
     from catalog.main import bp as main_bp
     from catalog.manage import bp as manage_bp
+    from catalog.sessions import bp as sessions_bp
     from catalog.transfer import bp as transfer_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(sessions_bp)
+    app.register_blueprint(enrolment_bp)
     app.register_blueprint(transfer_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(feeds_bp)
     register_error_handlers(app)
 
 
 def register_cli(app: Flask) -> None:
     from catalog.cli import countries_cli, demo_cli, users_cli
+    from catalog.scheduler import scheduler_cli
     from catalog.transfer.cli import catalogue_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(catalogue_cli)
+    app.cli.add_command(scheduler_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(countries_cli)
 

@@ -1,6 +1,6 @@
 """Friendly error pages; no stack trace ever reaches a visitor."""
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -25,6 +25,9 @@ def _render(status: int, message=None):
     if is_api_request():
         # API clients parse the body: they get JSON, never the HTML page.
         return json_error(status, str(message)), status
+    if request.path.startswith("/feeds/") or request.path.endswith(".ics"):
+        # Calendar apps show or log the body as it is: plain text, never a page.
+        return Response(f"{status}: {message}\n", status=status, mimetype="text/plain"), status
     return render_template("errors/error.html", status=status, message=message), status
 
 

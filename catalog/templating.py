@@ -50,7 +50,9 @@ FACET_LABELLERS = {
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(label=label, zoned=zoned, date_range=date_range)
-    app.jinja_env.globals.update(time_span=time_span)
+    from catalog.feeds.links import subscribe_links
+
+    app.jinja_env.globals.update(time_span=time_span, subscribe_links=subscribe_links)
     app.jinja_env.globals.update(facet_labellers=FACET_LABELLERS)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

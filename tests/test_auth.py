@@ -5,7 +5,6 @@ Every check goes through the test client with the form posts a browser would sen
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,67 +19,10 @@ from catalog.extensions import db
 from catalog.models import Role, User
 from config import TestingConfig
 from tests.factories import PASSWORD, make_user
+from tests.html import page
 
 NEW_PASSWORD = "violet harbour lantern"
 FAILED_LOGIN = "The e-mail address or password is not right."
-
-
-class Page(HTMLParser):
-    """Just enough of a parsed page: each element's attributes and text by id."""
-
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str]]] = []
-        self.text_by_id: dict[str, str] = {}
-        self._open: list[tuple[str, dict[str, str], list[str]]] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        attributes = {name: value or "" for name, value in attrs}
-        self.elements.append((tag, attributes))
-        if tag not in self.VOID:
-            self._open.append((tag, attributes, []))
-
-    def handle_startendtag(self, tag, attrs):
-        self.elements.append((tag, {name: value or "" for name, value in attrs}))
-
-    def handle_endtag(self, tag):
-        while self._open:
-            open_tag, attributes, parts = self._open.pop()
-            text = " ".join("".join(parts).split())
-            if "id" in attributes:
-                self.text_by_id[attributes["id"]] = text
-            if self._open:
-                self._open[-1][2].append(f" {text} ")
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data):
-        if self._open:
-            self._open[-1][2].append(data)
-
-    def by_id(self, element_id: str) -> dict[str, str]:
-        for _tag, attributes in self.elements:
-            if attributes.get("id") == element_id:
-                return attributes
-        raise AssertionError(f"no element with id {element_id!r}")
-
-    def text(self, element_id: str) -> str:
-        self.by_id(element_id)
-        return self.text_by_id.get(element_id, "")
-
-    @property
-    def language(self) -> str:
-        return next(
-            attributes.get("lang", "") for tag, attributes in self.elements if tag == "html"
-        )
-
-
-def page(response) -> Page:
-    return Page(response.get_data(as_text=True))
 
 
 def assert_field_error(response, field_id: str, message: str) -> None:
@@ -678,3 +620,18 @@ def test_forms_carry_their_csrf_token(csrf_client):
 
     assert response.status_code == 302
     assert stored_user("amina.diallo@example.org") is not None
+
+
+def test_profile_chooses_which_notices_to_get(client, auth, trainee):
+    auth.login("trainee@example.org")
+    page_html = client.get("/account/profile").get_data(as_text=True)
+    assert 'id="reminders_enabled"' in page_html and "checked" in page_html
+
+    response = client.post(
+        "/account/profile", data=profile_form(trainee, reminders_enabled="y")
+    )
+
+    assert response.status_code == 302
+    user = stored_user("trainee@example.org")
+    assert user.reminders_enabled is True
+    assert user.digest_enabled is False

@@ -179,7 +179,8 @@ def test_sessions_fall_inside_their_offering_in_its_zone(today):
     runs = [run for run in offerings() if run.sessions]
     assert len(runs) >= 4
     for run in runs:
-        for session in run.sessions:
+        # The online briefing comes before the course, the day after loading.
+        for session in [s for s in run.sessions if s.title != "Pre-course online briefing"]:
             assert session.timezone == run.timezone
             assert session.revision == 0
             local = session.starts_at.astimezone(ZoneInfo(run.timezone))
@@ -283,3 +284,23 @@ def test_home_page_lists_the_demo_offerings(client):
 
     assert "TPP-MED-FMAC" in page
     assert "UN Field Medical Assistants Course" in page
+
+
+def test_a_briefing_tomorrow_gives_the_scheduler_a_reminder_to_send():
+    load_demo(today=JUNE)
+    briefings = [
+        (run, session)
+        for run in offerings()
+        for session in run.sessions
+        if session.title == "Pre-course online briefing"
+    ]
+    assert len(briefings) == 1
+    run, session = briefings[0]
+    assert session.starts_at.date() == JUNE + timedelta(days=1)
+    assert session.online_url.startswith("https://")
+    confirmed = db.session.scalar(
+        select(func.count())
+        .select_from(Enrolment)
+        .where(Enrolment.offering_id == run.id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+    )
+    assert confirmed > 0, "someone to remind"

@@ -77,6 +77,12 @@ class ProfileForm(ProfileFieldsMixin, FlaskForm):
     timezone = TimezoneField(_l("Your time zone"))
     language = SelectField(_l("Preferred language"))
     gender = SelectField(_l("Gender"), choices=GENDER_CHOICES, description=GENDER_HELP)
+    reminders_enabled = BooleanField(
+        _l("E-mail me reminders before my sessions (a day and an hour before)")
+    )
+    digest_enabled = BooleanField(
+        _l("E-mail me a daily digest of what waits for my decision (focal points, coordinators)")
+    )
     submit = SubmitField(_l("Save profile"))
 
 

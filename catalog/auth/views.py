@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
@@ -9,6 +10,7 @@ from werkzeug.security import check_password_hash
 from catalog.auth import bp
 from catalog.auth.forms import LoginForm, PasswordForm, ProfileForm, RegistrationForm
 from catalog.auth.services import AccountError, authenticate, create_user, set_password
+from catalog.enrolment.services import accept_invitations
 from catalog.extensions import db
 from catalog.models import Gender, Role
 from catalog.urls import safe_next
@@ -41,6 +43,9 @@ def register():
                 language=form.language.data,
                 gender=Gender(form.gender.data) if form.gender.data else None,
             )
+            db.session.flush()
+            # A focal point may have invited this address: those become nominations.
+            nominations = accept_invitations(user)
             db.session.commit()
         except AccountError as error:
             db.session.rollback()
@@ -55,6 +60,17 @@ def register():
         else:
             login_user(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            if nominations:
+                flash(
+                    ngettext(
+                        "Your national focal point nominated you for %(num)d offering: "
+                        "see My training.",
+                        "Your national focal point nominated you for %(num)d offerings: "
+                        "see My training.",
+                        len(nominations),
+                    ),
+                    "success",
+                )
             return redirect(url_for("main.index"))
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
@@ -104,11 +120,13 @@ def profile():
             current_user.timezone = form.timezone.data
             current_user.language = form.language.data
             current_user.gender = Gender(form.gender.data) if form.gender.data else None
+            current_user.reminders_enabled = form.reminders_enabled.data
+            current_user.digest_enabled = form.digest_enabled.data
             db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))
     status = 422 if form.errors else 200
-    return render_template("auth/profile.html", form=form, password_form=password_form), status
+    return _profile_page(form, password_form, status)
 
 
 @bp.route("/password", methods=["POST"])
@@ -131,4 +149,15 @@ def change_password():
     profile_form.fill_choices()
     profile_form.country.data = current_user.country_code or ""
     profile_form.gender.data = current_user.gender.value if current_user.gender else ""
-    return render_template("auth/profile.html", form=profile_form, password_form=form), 422
+    return _profile_page(profile_form, form, 422)
+
+
+def _profile_page(form, password_form, status):
+    from catalog.feeds.links import personal_feed_links
+
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        password_form=password_form,
+        feed_links=personal_feed_links(current_user),
+    ), status

@@ -179,15 +179,28 @@ def _text_condition(terms: list[str], dialect: str):
 
 
 def _conditions(
-    filters: CatalogueFilters, now: datetime, skip: frozenset[str] = frozenset()
+    filters: CatalogueFilters,
+    now: datetime,
+    skip: frozenset[str] = frozenset(),
+    with_cancelled: bool = False,
 ) -> list:
-    """SQL conditions for ``filters``, leaving out the facets named in ``skip``."""
+    """SQL conditions for ``filters``, leaving out the facets named in ``skip``.
+
+    ``with_cancelled`` keeps cancelled offerings (and those of cancelled courses),
+    which calendar feeds must go on showing as cancelled.
+    """
     today = now.date()
-    conditions = [
-        Offering.status == OfferingStatus.PUBLISHED,
-        Course.status == CourseStatus.PUBLISHED,
-        Offering.ends_on >= (filters.date_from or today),
-    ]
+    if with_cancelled:
+        conditions = [
+            Offering.status != OfferingStatus.DRAFT,
+            Course.status != CourseStatus.DRAFT,
+        ]
+    else:
+        conditions = [
+            Offering.status == OfferingStatus.PUBLISHED,
+            Course.status == CourseStatus.PUBLISHED,
+        ]
+    conditions.append(Offering.ends_on >= (filters.date_from or today))
     simple = {
         "discipline": (Course.discipline, filters.discipline),
         "level": (Course.level, filters.level),
@@ -223,6 +236,11 @@ def offerings_query(filters: CatalogueFilters, now: datetime) -> Select:
         .options(contains_eager(Offering.course), contains_eager(Offering.country))
         .order_by(Offering.starts_on, Offering.id)
     )
+
+
+def listed_offering_ids(filters: CatalogueFilters, now: datetime) -> Select:
+    """Ids of offerings matching ``filters``, cancelled ones included (for feeds)."""
+    return _base(select(Offering.id)).where(*_conditions(filters, now, with_cancelled=True))
 
 
 @dataclass

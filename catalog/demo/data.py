@@ -552,6 +552,8 @@ class OfferingSpec:
     # Weekly classes placed around New York's next daylight-saving change, so the
     # series shows a class keeping its local time while its UTC time moves.
     around_dst_change: bool = False
+    # An online briefing the day after loading, so reminders can be seen at once.
+    briefing: bool = False
     # TPP runs nominate and select; the open first-aid course shows first come, first served.
     seat_allocation: SeatAllocation = SeatAllocation.NOMINATION
 
@@ -564,6 +566,7 @@ OFFERINGS = (
         10,
         12,
         site="nairobi",
+        briefing=True,
         quotas=(("KE", 3), ("UG", 2), ("RW", 2)),
         partners=(("IPSTC", P.HOST), *_JAPAN),
         instructors=("suzuki", "otieno"),

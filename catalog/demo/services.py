@@ -160,6 +160,8 @@ def _load(today: date) -> dict[str, int]:
             # Shifting the start of each cohort mixes who meets whom across offerings.
             people = _cohort_order(spec, trainees, shift=5 * index)
             enrolments += _add_enrolments(offering, spec.cohort, people, coordinator, today)
+            if spec.briefing:
+                sessions += _add_briefing(offering, today)
     db.session.flush()
     return {
         "courses": len(courses),
@@ -315,6 +317,25 @@ def _add_sessions(offering: Offering, plan: data.SessionPlan) -> int:
             )
         day += timedelta(days=1)
     return number
+
+
+def _add_briefing(offering: Offering, today: date) -> int:
+    """An online briefing tomorrow at 12:00 UTC for the confirmed cohort, so that a
+    freshly loaded demo shows the scheduler's 24-hour reminder in the dev mailbox."""
+    starts_at = datetime.combine(today + timedelta(days=1), time(12), tzinfo=UTC)
+    offering.sessions.append(
+        TrainingSession(
+            title="Pre-course online briefing",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            timezone=offering.timezone,
+            online_url=f"https://meet.example.org/tpp/briefing-{offering.course.code.lower()}",
+            notes="Travel, visas and what to bring. Illustrative demo data.",
+            instructor=offering.instructors[0] if offering.instructors else None,
+            revision=0,
+        )
+    )
+    return 1
 
 
 def _cohort_order(spec: data.OfferingSpec, trainees: list[User], shift: int) -> list[User]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from catalog.database import utcnow
 from catalog.enrolment.locking import lock_offering
 from catalog.extensions import db
+from catalog.feeds.services import absolute
 from catalog.models import (
     CLOSED_STATUSES,
     Course,
@@ -31,11 +32,12 @@ from catalog.models import (
     Invitation,
     Offering,
     OfferingStatus,
-    OutboxMessage,
     Role,
     SeatAllocation,
     User,
 )
+from catalog.notifications.compose import Link, in_language_of, queue_message
+from catalog.templating import zoned
 
 # Statuses that hold one of the offering's seats.
 SEAT_HOLDING = (
@@ -234,15 +236,21 @@ def _tell(user: User, kind: str, enrolment: Enrolment, note: str = "") -> None:
     """Queue a message in the recipient's language; sent after commit by the outbox."""
     offering = enrolment.offering
     title = f"{offering.course.code} {offering.course.title} ({offering.starts_on:%Y-%m-%d})"
-    with force_locale(user.language or "en"):
+    with in_language_of(user):
         subject, first_line = _MESSAGES[kind](title)
-        body = first_line
+        paragraphs = [first_line]
+        if kind == "promoted" and enrolment.offer_expires_at is not None:
+            paragraphs.append(
+                _(
+                    "Please accept the place on the My training page by %(when)s, or it "
+                    "goes to the next person waiting.",
+                    when=zoned(enrolment.offer_expires_at, user.timezone or "UTC"),
+                )
+            )
         if note:
-            body += "\n\n" + _("Note: %(note)s", note=note)
-        body += "\n\n" + _("See all your training on the My training page.")
-    db.session.add(
-        OutboxMessage(recipient=user, kind=f"enrolment_{kind}", subject=subject, body=body)
-    )
+            paragraphs.append(_("Note: %(note)s", note=note))
+        link = Link(_("My training"), absolute("enrolment.my_training"))
+    queue_message(user, f"enrolment_{kind}", subject, paragraphs, link)
 
 
 # --- Rules --------------------------------------------------------------------------
@@ -287,10 +295,11 @@ def live_enrolment(user_id: int, offering_id: int) -> Enrolment | None:
 
 def _insert(enrolment: Enrolment) -> None:
     """Add a new enrolment; a second live one for the same person is a conflict."""
-    db.session.add(enrolment)
+    # Added inside the savepoint: begin_nested() flushes what is already pending
+    # before the SAVEPOINT, where a duplicate would spoil the whole transaction.
     try:
         with db.session.begin_nested():
-            db.session.flush()
+            db.session.add(enrolment)
     except IntegrityError:
         raise EnrolmentConflict(_("You already have an enrolment in this offering.")) from None
 
@@ -378,11 +387,64 @@ def promote_waiting(offering: Offering, now: datetime | None = None) -> list[Enr
             break
         if counts.fits(candidate.country_code):
             _record(candidate, EnrolmentStatus.CONFIRMED, "promoted", None, now=now)
+            candidate.offer_expires_at = _offer_deadline(offering, now)
             counts = counts.with_one_more(candidate.country_code)
             _tell(candidate.user, "promoted", candidate)
             promoted.append(candidate)
     db.session.flush()
     return promoted
+
+
+def _offer_deadline(offering: Offering, now: datetime) -> datetime | None:
+    """How long a promoted person has to accept: WAITLIST_OFFER_HOURS, but never past
+    the offering's start; None (no deadline) when the start is too near for one."""
+    deadline = now + timedelta(hours=current_app.config["WAITLIST_OFFER_HOURS"])
+    start = offering.local_midnight(offering.starts_on)
+    deadline = min(deadline, start - timedelta(hours=12))
+    return deadline if deadline > now else None
+
+
+def accept_offer(user: User, enrolment_id: int) -> Enrolment:
+    """The promoted person takes the place: the deadline goes."""
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.user_id != user.id:
+        raise LookupError(enrolment_id)
+    if enrolment.status != EnrolmentStatus.CONFIRMED or enrolment.offer_expires_at is None:
+        raise EnrolmentConflict(_("There is no place waiting for your answer."))
+    enrolment.offer_expires_at = None
+    enrolment.events.append(
+        EnrolmentEvent(
+            actor_id=user.id,
+            action="accepted",
+            from_status=enrolment.status,
+            to_status=enrolment.status,
+        )
+    )
+    return enrolment
+
+
+def expire_offer(enrolment_id: int, now: datetime | None = None) -> bool:
+    """A place from the waiting list not accepted in time goes to the next person."""
+    now = now or utcnow()
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        return False
+    offering = lock_offering(enrolment.offering_id)
+    enrolment = db.session.get(Enrolment, enrolment_id, populate_existing=True)
+    if (
+        enrolment.status != EnrolmentStatus.CONFIRMED
+        or enrolment.offer_expires_at is None
+        or enrolment.offer_expires_at > now
+    ):
+        return False
+    enrolment.offer_expires_at = None
+    _record(enrolment, EnrolmentStatus.WITHDRAWN, "offer_expired", None, now=now)
+    from catalog.notifications.notices import offer_expired
+
+    offer_expired(enrolment.user, offering)
+    db.session.flush()
+    promote_waiting(offering, now)
+    return True
 
 
 def release_quotas(offering_id: int, now: datetime | None = None) -> list[Enrolment]:
@@ -489,10 +551,9 @@ def invite(actor: User, offering_id: int, email: str, now: datetime | None = Non
     invitation = Invitation(
         email=email, offering=offering, country_code=actor.country_code, invited_by=actor
     )
-    db.session.add(invitation)
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        with db.session.begin_nested():  # see _insert
+            db.session.add(invitation)
     except IntegrityError:
         raise EnrolmentConflict(_("%(email)s is already invited.", email=email)) from None
     return invitation

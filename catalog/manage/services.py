@@ -45,6 +45,7 @@ from catalog.models import (
     UserRole,
     course_prerequisites,
 )
+from catalog.notifications import notices
 from catalog.timeutil import host_zone
 
 # Codes appear in addresses (/courses/<code>): letters, digits, dot, dash, underscore.
@@ -459,6 +460,7 @@ def cancel_offering(offering: Offering) -> int:
     """
     if offering.status == OfferingStatus.CANCELLED:
         raise StatusError(_("This offering is already cancelled."))
+    was_public = offering.status == OfferingStatus.PUBLISHED
     offering.status = OfferingStatus.CANCELLED
     count = 0
     for session in offering.sessions:
@@ -467,6 +469,8 @@ def cancel_offering(offering: Offering) -> int:
             session.revision += 1
             count += 1
     db.session.flush()
+    if was_public:
+        notices.offering_cancelled(offering, notices.people_with_live_enrolments(offering.id))
     return count
 
 

@@ -14,9 +14,16 @@ from catalog.models.enrolment import (
     EnrolmentEvent,
     EnrolmentStatus,
     Invitation,
-    OutboxMessage,
 )
+from catalog.models.feed import FeedToken
 from catalog.models.geo import Country, Organisation, OrganisationKind, Region
+from catalog.models.notification import (
+    EnrolmentWatch,
+    JobState,
+    NoticeMark,
+    OutboxMessage,
+    SessionReminder,
+)
 from catalog.models.offering import (
     DeliveryMode,
     Offering,
@@ -40,6 +47,10 @@ __all__ = [
     "Enrolment",
     "EnrolmentEvent",
     "EnrolmentStatus",
+    "EnrolmentWatch",
+    "JobState",
+    "NoticeMark",
+    "FeedToken",
     "Invitation",
     "OutboxMessage",
     "Gender",
@@ -55,6 +66,7 @@ __all__ = [
     "Region",
     "Role",
     "SeatAllocation",
+    "SessionReminder",
     "SessionStatus",
     "TrainingSession",
     "User",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.database import TimestampMixin, str_enum, utcnow
@@ -62,6 +62,8 @@ class Enrolment(TimestampMixin, db.Model):
     waitlisted_at: Mapped[datetime | None]
     # Why a coordinator let someone in without the prerequisite courses.
     prerequisite_override: Mapped[str] = mapped_column(String(500), default="")
+    # A place given from the waiting list must be accepted by then, or it goes on.
+    offer_expires_at: Mapped[datetime | None] = mapped_column(index=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     offering: Mapped[Offering] = relationship()
@@ -129,21 +131,3 @@ class Invitation(TimestampMixin, db.Model):
 
     offering: Mapped[Offering] = relationship()
     invited_by: Mapped[User] = relationship()
-
-
-class OutboxMessage(db.Model):
-    """A message to a person, written in the same transaction as the change that
-    causes it, so nobody is told about something that was rolled back. A delivery
-    job sends what is unsent."""
-
-    __tablename__ = "outbox_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(index=True)
-
-    recipient: Mapped[User] = relationship()

@@ -46,6 +46,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(default=True)
+    # Which notices the person wants; decisions about their place are always sent.
+    reminders_enabled: Mapped[bool] = mapped_column(default=True)
+    digest_enabled: Mapped[bool] = mapped_column(default=True)
 
     country: Mapped[Country | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

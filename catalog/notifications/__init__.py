@@ -1,0 +1,1 @@
+"""Telling people things: messages queued in the outbox, delivered by e-mail."""

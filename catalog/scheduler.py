@@ -1,0 +1,197 @@
+"""The scheduler process: ``flask --app wsgi scheduler run | run-once | jobs``.
+
+Web workers never run jobs. Only one scheduler acts at a time: on PostgreSQL it
+holds a session-level advisory lock on its own connection; on SQLite an
+exclusive lock on a file beside the database. A second scheduler started by
+mistake stands by, and takes over if the first one stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import text
+
+from catalog.database import utcnow
+from catalog.extensions import db
+from catalog.jobs import JOBS, JobSpec
+from catalog.models import JobState
+
+log = logging.getLogger("catalog.scheduler")
+# An arbitrary constant naming this application's lock among advisory locks.
+ADVISORY_LOCK_KEY = 7_310_452_019
+STANDBY_POLL_SECONDS = 15
+
+scheduler_cli = AppGroup("scheduler", help="Run the scheduled jobs (a process of its own).")
+
+
+class SchedulerLock:
+    """Held for as long as this process schedules; released when it stops."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._connection = None
+        self._file = None
+
+    def try_acquire(self) -> bool:
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            if self._connection is None:
+                self._connection = engine.connect()
+            got = self._connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            ).scalar()
+            self._connection.commit()
+            return bool(got)
+        path = self.lock_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self._file is None:
+            self._file = path.open("a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def lock_path(self) -> Path:
+        database = db.engine.url.database
+        if database and database != ":memory:":
+            return Path(database).with_suffix(".scheduler.lock")
+        return Path(self.app.instance_path) / "scheduler.lock"
+
+    def release(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                )
+                self._connection.commit()
+            self._connection.close()
+            self._connection = None
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def run_job(app: Flask, spec: JobSpec, now: datetime | None = None) -> str:
+    """Run one job in its own app context and record how it went."""
+    with app.app_context():
+        started = utcnow()
+        try:
+            result = spec.function(now) if now else spec.function()
+            ok = True
+        except Exception as error:  # a failing job must not stop the others
+            db.session.rollback()
+            log.exception("Job %s failed", spec.id)
+            result, ok = f"{type(error).__name__}: {error}", False
+        state = db.session.get(JobState, spec.id) or JobState(job_id=spec.id)
+        state.last_started_at = started
+        state.last_finished_at = utcnow()
+        state.last_ok = ok
+        state.last_result = str(result)[:500]
+        db.session.add(state)
+        db.session.commit()
+        log.info("Job %s: %s", spec.id, result)
+        return result
+
+
+def trigger_for(spec: JobSpec):
+    if spec.trigger == "cron":
+        return CronTrigger(timezone="UTC", **spec.schedule)
+    return IntervalTrigger(timezone="UTC", **spec.schedule)
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """Every job with its fixed id. Runs missed while the process was busy are
+    merged into one (coalesce) and never dropped for lateness: each job finds
+    its own due work, so running late is harmless."""
+    scheduler = BlockingScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+    )
+    for spec in JOBS:
+        scheduler.add_job(
+            run_job,
+            trigger_for(spec),
+            args=(app, spec),
+            id=spec.id,
+            name=spec.description,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def wait_for_lock(lock: SchedulerLock, poll: float = STANDBY_POLL_SECONDS) -> None:
+    announced = False
+    while not lock.try_acquire():
+        if not announced:
+            log.warning("Another scheduler holds the lock; standing by.")
+            click.echo("Another scheduler holds the lock; standing by.", err=True)
+            announced = True
+        time.sleep(poll)
+
+
+@scheduler_cli.command("run")
+def run_command():
+    """Run the jobs on their schedules until stopped (Ctrl-C)."""
+    app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    lock = SchedulerLock(app)
+    wait_for_lock(lock)
+    click.echo("Scheduler running; jobs: " + ", ".join(spec.id for spec in JOBS))
+    scheduler = build_scheduler(app)
+    # Catch up at once rather than a full interval after starting.
+    for spec in JOBS:
+        if spec.trigger == "interval":
+            scheduler.modify_job(spec.id, next_run_time=datetime.now().astimezone())
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        lock.release()
+
+
+@scheduler_cli.command("run-once")
+def run_once_command():
+    """Run every job once, now, and exit (for cron-driven deployments and checks)."""
+    app = current_app._get_current_object()
+    lock = SchedulerLock(app)
+    if not lock.try_acquire():
+        raise click.ClickException("Another scheduler holds the lock; nothing was run.")
+    try:
+        for spec in JOBS:
+            click.echo(f"{spec.id}: {run_job(app, spec)}")
+    finally:
+        lock.release()
+
+
+@scheduler_cli.command("jobs")
+def jobs_command():
+    """List the jobs, their schedule, next run and last result."""
+    now = utcnow()
+    states = {state.job_id: state for state in db.session.query(JobState)}
+    for spec in JOBS:
+        trigger = trigger_for(spec)
+        next_run = trigger.get_next_fire_time(None, now)
+        state = states.get(spec.id)
+        if state and state.last_finished_at:
+            outcome = "ok" if state.last_ok else "FAILED"
+            last = f"{state.last_finished_at:%Y-%m-%d %H:%M:%S}Z {outcome}: {state.last_result}"
+        else:
+            last = "never run"
+        click.echo(f"{spec.id}\n  {spec.description}\n  schedule: {trigger}")
+        click.echo(f"  next run: {next_run:%Y-%m-%d %H:%M:%S %Z}\n  last run: {last}")
