@@ -866,3 +866,62 @@ def test_the_forms_work_with_csrf_protection_on(app, log_in, monkeypatch):
     )
     assert redirected_to(response) == f"/nominations/{offering.id}"
     assert enrolment_of(candidate, offering).status == EnrolmentStatus.NOMINATED
+
+
+# --- Waiting-list offers and enrolment-opening notices ----------------------------------
+
+
+def test_a_place_from_the_waiting_list_is_accepted_on_my_training(log_in):
+    offering = open_offering(capacity=1, allocation=SeatAllocation.FIRST_COME)
+    first, second, stranger = person(), person(), person()
+    browsers = {user.id: log_in(user) for user in (first, second, stranger)}
+    enrol(browsers[first.id], offering)
+    enrol(browsers[second.id], offering)
+    leaving = enrolment_of(first, offering)
+    browsers[first.id].post(f"/enrolments/{leaving.id}/withdraw")
+
+    promoted = enrolment_of(second, offering)
+    assert promoted.status == EnrolmentStatus.CONFIRMED
+    assert promoted.offer_expires_at is not None
+    my_page = visible_text(browsers[second.id].get("/my/training"))
+    assert "Accept this place" in my_page
+
+    assert browsers[stranger.id].post(f"/enrolments/{promoted.id}/accept").status_code == 404
+    response = browsers[second.id].post(f"/enrolments/{promoted.id}/accept")
+    assert redirected_to(response) == "/my/training"
+    accepted = enrolment_of(second, offering)
+    assert accepted.offer_expires_at is None
+    assert history_rows(accepted)[-1] == ("accepted", second.id, "confirmed")
+    assert "Accept this place" not in visible_text(browsers[second.id].get("/my/training"))
+    again = browsers[second.id].post(f"/enrolments/{promoted.id}/accept")
+    assert again.status_code == 409
+
+
+def test_a_trainee_asks_to_be_told_when_enrolment_opens(log_in):
+    from catalog.models import EnrolmentWatch
+
+    offering = open_offering(
+        enrolment_opens_on=TODAY + timedelta(days=3),
+        enrolment_closes_on=TODAY + timedelta(days=10),
+    )
+    trainee = person()
+    browser = log_in(trainee)
+    assert "Tell me when enrolment opens" in text(browser.get(f"/offerings/{offering.id}"))
+
+    for _ in range(2):  # a double click is not an error
+        response = browser.post(f"/offerings/{offering.id}/watch")
+        assert redirected_to(response) == f"/offerings/{offering.id}"
+    assert count(EnrolmentWatch) == 1
+    page_text = visible_text(browser.get(f"/offerings/{offering.id}"))
+    assert "We will e-mail you when enrolment opens." in page_text
+    assert "Stop telling me" in page_text
+
+    browser.post(f"/offerings/{offering.id}/watch", data={"stop": "1"})
+    assert count(EnrolmentWatch) == 0
+
+
+def test_no_watching_once_enrolment_is_open(log_in):
+    offering = open_offering()
+    browser = log_in(person())
+    assert "Tell me when enrolment opens" not in text(browser.get(f"/offerings/{offering.id}"))
+    assert browser.post(f"/offerings/{offering.id}/watch").status_code == 409

@@ -28,6 +28,7 @@ from catalog.models import (
     Enrolment,
     EnrolmentEvent,
     EnrolmentStatus,
+    EnrolmentWatch,
     Gender,
     Invitation,
     Offering,
@@ -752,3 +753,32 @@ def nominees_all_men(offering_id: int, country_code: str) -> bool:
         ).all()
     )
     return bool(rows) and set(rows) == {Gender.MALE}
+
+
+# --- Being told when enrolment opens ------------------------------------------------
+
+
+def watch(user: User, offering_id: int, now: datetime | None = None) -> EnrolmentWatch:
+    """Ask to be told by e-mail when the offering's enrolment opens."""
+    now = now or utcnow()
+    offering = db.session.get(Offering, offering_id)
+    if offering is None or offering.status == OfferingStatus.DRAFT:
+        raise LookupError(offering_id)
+    if offering.status != OfferingStatus.PUBLISHED or now >= offering.enrolment_opens_at:
+        raise EnrolmentConflict(_("Enrolment for this offering is not about to open."))
+    existing = db.session.get(EnrolmentWatch, (user.id, offering_id))
+    if existing is not None:
+        return existing
+    row = EnrolmentWatch(user_id=user.id, offering_id=offering_id)
+    try:
+        with db.session.begin_nested():  # a double click must not be an error
+            db.session.add(row)
+    except IntegrityError:
+        return db.session.get(EnrolmentWatch, (user.id, offering_id))
+    return row
+
+
+def unwatch(user: User, offering_id: int) -> None:
+    row = db.session.get(EnrolmentWatch, (user.id, offering_id))
+    if row is not None:
+        db.session.delete(row)

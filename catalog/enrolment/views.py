@@ -49,6 +49,7 @@ from catalog.models import (
     Enrolment,
     EnrolmentEvent,
     EnrolmentStatus,
+    EnrolmentWatch,
     Invitation,
     Offering,
     OfferingStatus,
@@ -243,8 +244,13 @@ def _enrolment_panel(offering: Offering) -> dict:
     focal_point = user.has_role(Role.FOCAL_POINT) and bool(
         user.country_code or user.has_role(Role.ADMIN)
     )
+    watching = db.session.get(EnrolmentWatch, (user.id, offering.id)) is not None
     panel = {
         "logged_in": True,
+        "can_watch": offering.status == OfferingStatus.PUBLISHED
+        and now < offering.enrolment_opens_at
+        and not live,
+        "watching": watching,
         "enrolment": mine,
         "position": _position(mine) if live else None,
         "can_enrol": can_enrol,
@@ -293,6 +299,32 @@ def apply(offering_id: int):
             ),
             "success",
         )
+    return redirect(back)
+
+
+@bp.route("/offerings/<int(max=2147483647):offering_id>/watch", methods=["POST"])
+@login_required
+def watch(offering_id: int):
+    """"Tell me when enrolment opens", and its undo."""
+    back = url_for("catalogue.offering", offering_id=offering_id)
+    _action_form()
+    if request.form.get("stop"):
+        _decide(back, services.unwatch, _me(), offering_id)
+        flash(_("You will not be told when enrolment opens."), "success")
+    else:
+        _decide(back, services.watch, _me(), offering_id)
+        flash(_("We will e-mail you when enrolment opens."), "success")
+    return redirect(back)
+
+
+@bp.route("/enrolments/<int(max=2147483647):enrolment_id>/accept", methods=["POST"])
+@login_required
+def accept(enrolment_id: int):
+    """Take a place given from the waiting list before its deadline."""
+    back = url_for("enrolment.my_training")
+    _action_form()
+    _decide(back, services.accept_offer, _me(), enrolment_id)
+    flash(_("Your place is confirmed. See you there."), "success")
     return redirect(back)
 
 

@@ -68,6 +68,11 @@ def _remember(key: tuple, version: tuple, feed: Feed) -> Feed:
     return feed
 
 
+def clear_cache() -> None:
+    """Forget every cached feed (tests; a process that restored its database)."""
+    _cache.clear()
+
+
 def _cached(key: tuple, version: tuple) -> Feed | None:
     hit = _cache.get(key)
     if hit is not None and hit[0] == version:

@@ -13,9 +13,11 @@ the defect that puts sessions an hour off in real clients:
 - ``vobject`` always uses the VTIMEZONE in the file (its process-wide zone
   registry is emptied before each read, so one feed's zones never answer for
   another's);
-- ``ical`` uses the system's zone database for IANA names, so it is run twice:
-  as the feed is, and with every TZID renamed to a name it cannot look up, which
-  makes it read the feed's VTIMEZONE definitions instead;
+- ``ical`` resolves IANA TZIDs with the system's zone database and reads a
+  VTIMEZONE only for names it does not know, so it checks the wall-clock times and
+  TZIDs, not the VTIMEZONE blocks (it would misread ours anyway: it takes an
+  observance without RRULE or RDATE to have no onset at all, against RFC 5545
+  3.6.5, and gives such a zone an offset of zero);
 - ``ical.js`` has no zone database: each VTIMEZONE is registered with
   ``ICAL.TimezoneService`` before any time is read.
 """
@@ -32,8 +34,6 @@ from pathlib import Path
 
 JS_DIR = Path(__file__).parent / "js"
 JS_SCRIPT = JS_DIR / "read_feed.mjs"
-# A TZID no zone database knows, so ``ical`` must use the feed's own definition.
-_RENAMED_ZONE_PREFIX = "Feed-Defined/"
 
 
 @dataclass(frozen=True)
@@ -117,32 +117,12 @@ def read_icalendar(body: bytes) -> ParsedFeed:
 # --- ical (PyPI) ---------------------------------------------------------------------------
 
 
-def _unfold(text: str) -> str:
-    return re.sub(r"\r\n[ \t]", "", text)
-
-
-def _rename_zones(text: str) -> str:
-    """Every TZID, in parameters and in VTIMEZONE, renamed to one no database knows."""
-    text = re.sub(r";TZID=([^:;\r\n]+)", lambda m: f";TZID={_RENAMED_ZONE_PREFIX}{m[1]}", text)
-    return re.sub(
-        r"^TZID:(.+)$", lambda m: f"TZID:{_RENAMED_ZONE_PREFIX}{m[1]}", text, flags=re.MULTILINE
-    )
-
-
-def read_ical(body: bytes, own_zones: bool = False) -> ParsedFeed:
-    """``ical``'s reading; with ``own_zones`` it must use the feed's VTIMEZONEs."""
+def read_ical(body: bytes) -> ParsedFeed:
     from ical.calendar_stream import IcsCalendarStream
 
-    text = body.decode("utf-8")
-    if own_zones:
-        text = _rename_zones(_unfold(text))
-    calendar = IcsCalendarStream.calendar_from_ics(text)
+    calendar = IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
     events = []
     for event in calendar.events:
-        if own_zones and isinstance(event.dtstart, datetime):
-            zone_name = str(event.dtstart.tzinfo)
-            if "Feed-Defined" not in repr(event.dtstart.tzinfo) and zone_name != "UTC":
-                raise AssertionError(f"ical did not use the feed's zone: {zone_name!r}")
         conference = event.conference[0].uri if event.conference else ""
         events.append(
             ParsedEvent(
@@ -160,7 +140,7 @@ def read_ical(body: bytes, own_zones: bool = False) -> ParsedFeed:
         )
     names = [p.value for p in calendar.extras if p.name.lower() == "x-wr-calname"]
     return ParsedFeed(
-        "ical (own zones)" if own_zones else "ical",
+        "ical",
         events,
         calendar_name=_text(calendar.name) or (names[0] if names else ""),
         method=_text(calendar.method),
@@ -300,14 +280,9 @@ def read_icaljs(body: bytes) -> ParsedFeed:
     )
 
 
-def read_ical_own_zones(body: bytes) -> ParsedFeed:
-    return read_ical(body, own_zones=True)
-
-
 # The independent readers every feed is checked with (icalendar is only a reference).
 INDEPENDENT = {
     "ical": read_ical,
-    "ical (own zones)": read_ical_own_zones,
     "vobject": read_vobject,
     "ical.js": read_icaljs,
 }
