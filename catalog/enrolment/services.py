@@ -328,8 +328,8 @@ def apply(user: User, offering_id: int, now: datetime | None = None) -> Enrolmen
     allow, else waitlisted. Nomination: the application waits for the country's
     focal point.
     """
-    now = now or utcnow()
     offering = lock_offering(offering_id)
+    now = now or utcnow()  # after the lock: decisions in lock order
     if offering is None:
         raise EnrolmentError(_("There is no such offering."))
     user = db.session.get(User, user.id)
@@ -356,11 +356,11 @@ def apply(user: User, offering_id: int, now: datetime | None = None) -> Enrolmen
 
 def withdraw(user: User, enrolment_id: int, now: datetime | None = None) -> Enrolment:
     """The trainee gives up their place or application before the offering starts."""
-    now = now or utcnow()
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.user_id != user.id:
         raise LookupError(enrolment_id)
     offering = lock_offering(enrolment.offering_id)
+    now = now or utcnow()  # after the lock: decisions in lock order
     enrolment = db.session.get(Enrolment, enrolment_id, populate_existing=True)
     if not enrolment.is_live or enrolment.status in (
         EnrolmentStatus.COMPLETED,
@@ -426,11 +426,11 @@ def accept_offer(user: User, enrolment_id: int) -> Enrolment:
 
 def expire_offer(enrolment_id: int, now: datetime | None = None) -> bool:
     """A place from the waiting list not accepted in time goes to the next person."""
-    now = now or utcnow()
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None:
         return False
     offering = lock_offering(enrolment.offering_id)
+    now = now or utcnow()  # after the lock: decisions in lock order
     enrolment = db.session.get(Enrolment, enrolment_id, populate_existing=True)
     if (
         enrolment.status != EnrolmentStatus.CONFIRMED
@@ -451,8 +451,8 @@ def expire_offer(enrolment_id: int, now: datetime | None = None) -> bool:
 def release_quotas(offering_id: int, now: datetime | None = None) -> list[Enrolment]:
     """After the release date, unused country seats open to every country and the
     waiting list is re-run. Does nothing before the date or a second time."""
-    now = now or utcnow()
     offering = lock_offering(offering_id)
+    now = now or utcnow()  # after the lock: decisions in lock order
     if offering is None or offering.quotas_released_at is not None:
         return []
     if now < offering.quota_release_at:
@@ -596,12 +596,12 @@ def _require_coordinator(actor: User) -> None:
 def select_candidate(actor: User, enrolment_id: int, now: datetime | None = None) -> Enrolment:
     """A coordinator selects a nominee: confirmed if the offering and the country's
     quota have room, otherwise waitlisted."""
-    now = now or utcnow()
     _require_coordinator(actor)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None:
         raise LookupError(enrolment_id)
     offering = lock_offering(enrolment.offering_id)
+    now = now or utcnow()  # after the lock: decisions in lock order
     enrolment = db.session.get(Enrolment, enrolment_id, populate_existing=True)
     actor = db.session.get(User, actor.id)
     if enrolment.status != EnrolmentStatus.NOMINATED:
@@ -616,12 +616,12 @@ def select_candidate(actor: User, enrolment_id: int, now: datetime | None = None
 
 def remove(actor: User, enrolment_id: int, note: str, now: datetime | None = None) -> Enrolment:
     """A coordinator takes a confirmed or waiting person out; the seat goes on."""
-    now = now or utcnow()
     _require_coordinator(actor)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None:
         raise LookupError(enrolment_id)
     offering = lock_offering(enrolment.offering_id)
+    now = now or utcnow()  # after the lock: decisions in lock order
     enrolment = db.session.get(Enrolment, enrolment_id, populate_existing=True)
     actor = db.session.get(User, actor.id)
     if enrolment.status not in (EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED):
@@ -639,12 +639,12 @@ def override_prerequisites(
     actor: User, user_id: int, offering_id: int, reason: str, now: datetime | None = None
 ) -> Enrolment:
     """A coordinator lets a trainee apply without the prerequisite courses."""
-    now = now or utcnow()
     _require_coordinator(actor)
     reason = (reason or "").strip()
     if not reason:
         raise EnrolmentError(_("Give a reason for the exception."))
     offering = lock_offering(offering_id)
+    now = now or utcnow()  # after the lock: decisions in lock order
     person = db.session.get(User, user_id)
     actor = db.session.get(User, actor.id)
     if offering is None or person is None:

@@ -25,7 +25,6 @@ the defect that puts sessions an hour off in real clients:
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
