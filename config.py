@@ -82,7 +82,9 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
-    MAIL_TRANSPORT = "console"  # tests that send mail start a real SMTP server
+    # Tests that send mail start a real SMTP server; the scheduler-process tests
+    # point their subprocesses at it with MAIL_TRANSPORT=smtp, MAIL_SERVER, MAIL_PORT.
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "console")
     # Hashing strength is not under test; keep the suite fast.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -64,8 +64,9 @@ def send_session_reminders(now: datetime | None = None) -> str:
     """Remind confirmed trainees before their sessions (default 24 h and 1 h before).
 
     A reminder is due once the session is nearer than its offset. When several are
-    due at once (the scheduler was down), only the nearest is sent; the others are
-    recorded as done, so nobody gets "in 24 hours" an hour before.
+    due at once (the scheduler was down), only one is sent and all are recorded as
+    done, so nobody gets "in 24 hours" an hour before; its wording says how long is
+    really left ("in 21 hours" after a three-hour outage).
     """
     now = now or utcnow()
     offsets = sorted(current_app.config["REMINDER_OFFSETS_MINUTES"])
@@ -115,7 +116,7 @@ def send_session_reminders(now: datetime | None = None) -> str:
                         )
                     )
                 db.session.flush()
-                notices.session_reminder(user, session, min(pending))
+                notices.session_reminder(user, session, session.starts_at - now)
         except IntegrityError:
             continue  # another scheduler sent it a moment ago
         sent += 1
@@ -225,11 +226,20 @@ def expire_waitlist_offers(now: datetime | None = None) -> str:
 
 # --- Digest -----------------------------------------------------------------------------
 
+# The day's digest is due from this hour (UTC) on; sent at most once per person a day.
+DIGEST_HOUR_UTC = 6
+
 
 def daily_digest(now: datetime | None = None) -> str:
     """Once a day: focal points hear of applications from their country waiting for
-    a nomination; coordinators of nominations waiting for selection."""
-    now = now or utcnow()
+    a nomination; coordinators of nominations waiting for selection.
+
+    The day's digest is due from DIGEST_HOUR_UTC on, so a scheduler that was down at
+    that hour sends it when it comes back, and one started earlier waits for the hour.
+    """
+    now = (now or utcnow()).astimezone(UTC)
+    if now.hour < DIGEST_HOUR_UTC:
+        return f"not due before {DIGEST_HOUR_UTC:02d}:00 UTC"
     day = now.date().isoformat()
     live = (Offering.status == OfferingStatus.PUBLISHED, Offering.ends_on >= now.date())
     applied = dict(
@@ -324,6 +334,7 @@ def clean_up(now: datetime | None = None) -> str:
 
 
 def deliver_outbox(now: datetime | None = None) -> str:
+    """Send the outbox messages that are due (see notifications.delivery)."""
     return str(deliver_due(now))
 
 
@@ -372,8 +383,8 @@ JOBS = (
         "daily_digest",
         daily_digest,
         "cron",
-        {"hour": 6, "minute": 0},
-        "Daily digest to focal points and coordinators (06:00 UTC)",
+        {"hour": DIGEST_HOUR_UTC, "minute": 0},
+        f"Daily digest to focal points and coordinators ({DIGEST_HOUR_UTC:02d}:00 UTC)",
     ),
     JobSpec(
         "clean_up",

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import signal
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -21,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from catalog.database import utcnow
 from catalog.extensions import db
@@ -144,23 +145,36 @@ def wait_for_lock(lock: SchedulerLock, poll: float = STANDBY_POLL_SECONDS) -> No
         time.sleep(poll)
 
 
+def _stop_on_sigterm(signum, frame) -> None:
+    # ``kill``, systemd and container runtimes stop with SIGTERM: leave as Ctrl-C does.
+    raise SystemExit(0)
+
+
 @scheduler_cli.command("run")
 def run_command():
-    """Run the jobs on their schedules until stopped (Ctrl-C)."""
+    """Run the jobs on their schedules until stopped (Ctrl-C or SIGTERM)."""
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     lock = SchedulerLock(app)
-    wait_for_lock(lock)
-    click.echo("Scheduler running; jobs: " + ", ".join(spec.id for spec in JOBS))
-    scheduler = build_scheduler(app)
-    # Catch up at once rather than a full interval after starting.
-    for spec in JOBS:
-        if spec.trigger == "interval":
-            scheduler.modify_job(spec.id, next_run_time=datetime.now().astimezone())
     try:
-        scheduler.start()
+        wait_for_lock(lock)
+        click.echo("Scheduler running; jobs: " + ", ".join(spec.id for spec in JOBS))
+        scheduler = build_scheduler(app)
+        # Catch up at once rather than at the next interval or the next day: every
+        # job, cron ones too, finds what fell due while no scheduler was running.
+        for spec in JOBS:
+            scheduler.modify_job(spec.id, next_run_time=datetime.now().astimezone())
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            # Let running jobs finish before giving the lock to a standby.
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
     except (KeyboardInterrupt, SystemExit):
-        pass
+        pass  # stopped while standing by
     finally:
         lock.release()
 
@@ -179,19 +193,32 @@ def run_once_command():
         lock.release()
 
 
+def next_run(spec: JobSpec, state: JobState | None, now: datetime) -> str:
+    """When a running scheduler will next run the job. The scheduler keeps its jobs
+    in memory, so this is worked out from the schedule and the job's last run: an
+    interval job runs an interval after its last start (at once if that has passed,
+    flagged, since it means no scheduler is running or it is busy)."""
+    if spec.trigger == "interval":
+        if state is None or state.last_started_at is None:
+            return "as soon as a scheduler runs (never run yet)"
+        due = state.last_started_at + timedelta(**spec.schedule)
+        text = f"{due:%Y-%m-%d %H:%M:%S}Z"
+        return text if due > now else f"{text} (overdue: is a scheduler running?)"
+    moment = trigger_for(spec).get_next_fire_time(None, now)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z"
+
+
 @scheduler_cli.command("jobs")
 def jobs_command():
     """List the jobs, their schedule, next run and last result."""
     now = utcnow()
-    states = {state.job_id: state for state in db.session.query(JobState)}
+    states = {state.job_id: state for state in db.session.scalars(select(JobState))}
     for spec in JOBS:
-        trigger = trigger_for(spec)
-        next_run = trigger.get_next_fire_time(None, now)
         state = states.get(spec.id)
         if state and state.last_finished_at:
             outcome = "ok" if state.last_ok else "FAILED"
             last = f"{state.last_finished_at:%Y-%m-%d %H:%M:%S}Z {outcome}: {state.last_result}"
         else:
             last = "never run"
-        click.echo(f"{spec.id}\n  {spec.description}\n  schedule: {trigger}")
-        click.echo(f"  next run: {next_run:%Y-%m-%d %H:%M:%S %Z}\n  last run: {last}")
+        click.echo(f"{spec.id}\n  {spec.description}\n  schedule: {trigger_for(spec)}")
+        click.echo(f"  next run: {next_run(spec, state, now)}\n  last run: {last}")

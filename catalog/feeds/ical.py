@@ -18,13 +18,17 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from catalog.feeds.timezones import vtimezone
 
 PRODID = "-//Peacekeeping Training Catalogue//Training sessions//EN"
 REFRESH = timedelta(hours=6)
-_LINE_BREAKS = re.compile(r"[\r\n]+")
+_LINE_BREAKS = re.compile(r"\r\n?")
+# RFC 5545 TEXT may hold no control character but HTAB (and the escaped newline).
+# `ical` (PyPI) refuses a whole feed with one, so one stray character in a title
+# would empty the calendar of everyone subscribed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,14 @@ class AllDayEvent:
     modified: datetime
 
 
+def _clean(text: str) -> str:
+    """Text as RFC 5545 allows it: LF for every line break, no control characters."""
+    return _CONTROL.sub("", _LINE_BREAKS.sub("\n", text or ""))
+
+
 def _one_line(text: str) -> str:
     """X- properties are written unescaped: a newline there would break the file."""
-    return _LINE_BREAKS.sub(" ", text or "").strip()
+    return " ".join(_clean(text).split("\n")).strip()
 
 
 def _common(event: Event, item: TimedEvent | AllDayEvent) -> None:
@@ -79,12 +88,12 @@ def _common(event: Event, item: TimedEvent | AllDayEvent) -> None:
     event.add("last-modified", item.modified)
     event.add("sequence", item.sequence)
     prefix = "Cancelled: " if item.cancelled else ""
-    event.add("summary", prefix + item.summary)
+    event.add("summary", prefix + _clean(item.summary))
     event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
     if item.description:
-        event.add("description", item.description)
+        event.add("description", _clean(item.description))
     if item.location:
-        event.add("location", item.location)
+        event.add("location", _clean(item.location))
     if item.url:
         event.add("url", item.url)
 
@@ -120,9 +129,11 @@ def _header(info: CalendarInfo) -> bytes:
     if info.method:
         calendar.add("method", info.method)
     calendar.add("uid", info.uid)
-    calendar.add("name", info.name)
+    # icalendar does not know NAME (RFC 7986) and would write it raw: a newline in a
+    # course title then raised (a 500) and a comma was not escaped. It is TEXT.
+    calendar.add("name", vText(_clean(info.name)))
     calendar.add("x-wr-calname", _one_line(info.name))
-    calendar.add("description", info.description)
+    calendar.add("description", _clean(info.description))
     calendar.add("x-wr-caldesc", _one_line(info.description))
     calendar.add("x-wr-timezone", _one_line(info.timezone))
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})

@@ -34,10 +34,24 @@ from catalog.models.offering import (
     SeatAllocation,
     offering_instructors,
 )
+from catalog.models.records import (
+    Attendance,
+    AttendanceStatus,
+    Certificate,
+    Feedback,
+    TrainerAssignment,
+    TrainerRole,
+)
 from catalog.models.session import SessionStatus, TrainingSession
 from catalog.models.user import Gender, Role, User, UserRole
 
 __all__ = [
+    "Attendance",
+    "AttendanceStatus",
+    "Certificate",
+    "Feedback",
+    "TrainerAssignment",
+    "TrainerRole",
     "CLOSED_STATUSES",
     "Country",
     "Course",

@@ -56,6 +56,10 @@ class Course(TimestampMixin, db.Model):
     __tablename__ = "courses"
     __table_args__ = (
         CheckConstraint("duration_days IS NULL OR duration_days > 0", name="duration_positive"),
+        CheckConstraint(
+            "qualification_valid_years IS NULL OR qualification_valid_years > 0",
+            name="validity_positive",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +75,8 @@ class Course(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # Typical length of one run, in days (a ToT can run three months).
     duration_days: Mapped[int | None]
+    # Some qualifications lapse (e.g. after four years); empty: valid for good.
+    qualification_valid_years: Mapped[int | None]
     status: Mapped[CourseStatus] = mapped_column(
         str_enum(CourseStatus, "status"), default=CourseStatus.DRAFT, index=True
     )

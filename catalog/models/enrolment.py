@@ -62,6 +62,9 @@ class Enrolment(TimestampMixin, db.Model):
     waitlisted_at: Mapped[datetime | None]
     # Why a coordinator let someone in without the prerequisite courses.
     prerequisite_override: Mapped[str] = mapped_column(String(500), default="")
+    # The grade of a completion: passed, or passed with distinction.
+    distinction: Mapped[bool] = mapped_column(default=False)
+    result_recorded_at: Mapped[datetime | None]
     # A place given from the waiting list must be accepted by then, or it goes on.
     offer_expires_at: Mapped[datetime | None] = mapped_column(index=True)
 

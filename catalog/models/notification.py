@@ -49,9 +49,7 @@ class SessionReminder(db.Model):
     unique constraint is what makes "sent exactly once" hold across processes."""
 
     __tablename__ = "session_reminders"
-    __table_args__ = (
-        UniqueConstraint("session_id", "user_id", "offset_minutes", "starts_at"),
-    )
+    __table_args__ = (UniqueConstraint("session_id", "user_id", "offset_minutes", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))

@@ -34,6 +34,8 @@ def queue_message(
     ``subject`` and ``paragraphs`` must already be in the recipient's language:
     build them inside ``in_language_of(recipient)``.
     """
+    # A line break in a header would make every delivery attempt fail.
+    subject = " ".join(subject.split())
     text = "\n\n".join(paragraphs)
     if link is not None:
         text += f"\n\n{link.text}: {link.url}"

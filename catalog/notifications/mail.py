@@ -11,7 +11,7 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 
 from flask import Flask
@@ -21,15 +21,24 @@ from catalog.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
+def message_id(message: OutboxMessage, sender: str) -> str:
+    """The same Message-ID on every attempt for one outbox row (``make_msgid`` would
+    add the time and a random number), so a receiving server, a mail program or the
+    development mailbox can recognise a repeat. The creation time keeps ids apart
+    across databases that reuse row numbers."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{domain}>"
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The message as plain text and HTML alternatives, with its calendar
+    (METHOD:REQUEST or CANCEL) attached as text/calendar."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient.email
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
-    # Stable per outbox row: a receiving server can drop an accidental repeat.
-    domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    email["Message-ID"] = message_id(message, sender)
     email.set_content(message.body)
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html")

@@ -7,7 +7,7 @@ recipient's language, with times in the recipient's zone.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -18,7 +18,7 @@ from catalog.feeds.ical import CalendarInfo, build_calendar
 from catalog.feeds.services import absolute, session_event, uid_domain
 from catalog.models import Enrolment, EnrolmentStatus, Offering, TrainingSession, User
 from catalog.notifications.compose import Link, in_language_of, queue_message
-from catalog.templating import time_span
+from catalog.templating import time_span, zoned
 
 
 def confirmed_trainees(offering_id: int) -> list[User]:
@@ -99,14 +99,25 @@ def _organizer() -> str:
     return f"mailto:{address}"
 
 
-def session_reminder(user: User, session: TrainingSession, offset_minutes: int) -> None:
+def _starts_in(remaining: timedelta) -> str:
+    """ "in 24 hours", "in 58 minutes": how long is really left, not the offset that
+    made the reminder due (they differ when a scheduler catches up)."""
+    minutes = max(1, round(remaining.total_seconds() / 60))
+    if minutes >= 120:
+        return _("in %(hours)d hours", hours=round(minutes / 60))
+    return ngettext("in %(num)d minute", "in %(num)d minutes", minutes)
+
+
+def session_reminder(user: User, session: TrainingSession, remaining: timedelta) -> None:
+    """A reminder that ``session`` starts in ``remaining``, with its time in the
+    trainee's zone and the online link."""
     offering = session.offering
     with in_language_of(user):
-        if offset_minutes >= 120:
-            soon = _("in %(hours)d hours", hours=offset_minutes // 60)
-        else:
-            soon = _("in %(minutes)d minutes", minutes=offset_minutes)
-        subject = _("Reminder: %(title)s starts %(soon)s", title=session.title, soon=soon)
+        subject = _(
+            "Reminder: %(title)s starts %(soon)s",
+            title=session.title,
+            soon=_starts_in(remaining),
+        )
         paragraphs = [
             _("%(course)s: %(title)s", course=_title(offering), title=session.title),
             _("When: %(when)s", when=_when(session, user)),
@@ -121,10 +132,14 @@ def session_changed(session: TrainingSession, change: str) -> int:
     with an invitation (REQUEST) or a cancellation (CANCEL) for their calendar."""
     offering = session.offering
     cancelled = change == "cancelled"
-    attachment = invitation_file(session, "CANCEL" if cancelled else "REQUEST", _organizer())
+    method = "CANCEL" if cancelled else "REQUEST"
+    organizer = _organizer()
     trainees = confirmed_trainees(offering.id)
     for user in trainees:
         with in_language_of(user):
+            # Built per recipient so its description is in their language, not in
+            # the language of whoever made the change.
+            attachment = invitation_file(session, method, organizer)
             subjects = {
                 "added": _("New session: %(title)s", title=session.title),
                 "moved": _("Session changed: %(title)s", title=session.title),
@@ -191,10 +206,7 @@ def enrolment_opened(user: User, offering: Offering, closes_at: datetime) -> Non
                 "You asked to be told: enrolment for %(course)s is now open.",
                 course=_title(offering),
             ),
-            _(
-                "It closes on %(when)s.",
-                when=time_span(closes_at, closes_at, user.timezone).split(" – ")[0],
-            ),
+            _("It closes on %(when)s.", when=zoned(closes_at, user.timezone or "UTC")),
         ]
         link = Link(_("Enrol"), absolute("catalogue.offering", offering_id=offering.id))
     queue_message(user, "enrolment_opened", subject, paragraphs, link)

@@ -55,6 +55,7 @@ class ParsedEvent:
 class ParsedFeed:
     parser: str
     events: list[ParsedEvent]
+    # X-WR-CALNAME, the name calendar apps show (NAME is unknown to most readers).
     calendar_name: str = ""
     method: str = ""
     # Zones the parser resolved from the feed's VTIMEZONE components.
@@ -107,7 +108,7 @@ def read_icalendar(body: bytes) -> ParsedFeed:
     return ParsedFeed(
         "icalendar",
         events,
-        calendar_name=_text(calendar.get("NAME")),
+        calendar_name=_text(calendar.get("X-WR-CALNAME")),
         method=_text(calendar.get("METHOD")),
         timezones=[str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")],
     )
@@ -141,7 +142,7 @@ def read_ical(body: bytes) -> ParsedFeed:
     return ParsedFeed(
         "ical",
         events,
-        calendar_name=_text(calendar.name) or (names[0] if names else ""),
+        calendar_name=names[0] if names else "",
         method=_text(calendar.method),
         timezones=[tz.tz_id for tz in calendar.timezones],
     )
@@ -205,7 +206,9 @@ def read_vobject(body: bytes) -> ParsedFeed:
     return ParsedFeed(
         "vobject",
         events,
-        calendar_name=_text(calendar_lines["name"][0].value) if "name" in calendar_lines else "",
+        calendar_name=_text(calendar_lines["x-wr-calname"][0].value)
+        if "x-wr-calname" in calendar_lines
+        else "",
         method=_text(calendar_lines["method"][0].value) if "method" in calendar_lines else "",
         timezones=[tz.tzid.value for tz in getattr(calendar, "vtimezone_list", [])],
     )
@@ -273,7 +276,7 @@ def read_icaljs(body: bytes) -> ParsedFeed:
     return ParsedFeed(
         "ical.js",
         events,
-        calendar_name=_text(calendar["calendar_name"]),
+        calendar_name=_text(calendar["x_wr_calname"]),
         method=_text(calendar["method"]),
         timezones=data["timezones"],
     )

@@ -197,3 +197,120 @@ def assert_matches_truth(feed: ParsedFeed, expected: dict[str, Truth]) -> None:
             assert want.online_url in got.description, f"{where}: no online link in DESCRIPTION"
         else:
             assert not got.conference, f"{where}: CONFERENCE without an online link"
+
+
+# --- One catalogue with every case the feeds must carry ----------------------------------
+
+
+@dataclass
+class Scenario:
+    """Ids of what ``build_scenario`` made (objects expire between requests)."""
+
+    new_york: int  # offering: weekly 09:00 sessions across 14 March 2027
+    london: int  # offering: weekly 09:00 sessions across 28 March 2027
+    nairobi: int  # offering: recent past, with a cancelled session 10 and 40 days ago
+    draft: int  # offering never published: in no feed
+    new_york_sessions: list[int]
+    london_sessions: list[int]
+    nairobi_sessions: list[int]  # those still inside the 30-day window
+    gone_session: int  # cancelled and ended 40 days ago: out of every feed
+    cancelled: int
+    moved: int
+    online: int
+    awkward: int
+    long_title: int
+    injected: int
+    taught_alone: int  # a Nairobi session whose instructor teaches no other part
+    trainee_id: int  # confirmed on New York, applied (not confirmed) on London
+    instructor_id: int  # teaches London, and one Nairobi session
+
+    @property
+    def listed_sessions(self) -> list[int]:
+        return self.new_york_sessions + self.london_sessions + self.nairobi_sessions
+
+
+def build_scenario(now: datetime | None = None) -> Scenario:
+    from catalog.models import Role
+    from tests.factories import make_user
+
+    now = now or datetime.now(UTC)
+    new_york = offering_for(
+        "America/New_York",
+        date(2027, 3, 1),
+        date(2027, 3, 31),
+        country_code="US",
+        venue="New York",
+        course_title="Protection of Civilians, Advanced; Part 2",
+    )
+    ny = weekly_sessions(new_york, datetime(2027, 3, 1, 9, 0), 5, location="Room 4, UN HQ")
+    cancel(ny[2])  # 15 March, the first week of daylight saving
+    move(ny[3], datetime(2027, 3, 23, 10, 0, tzinfo=ZoneInfo("America/New_York")))
+    online = add_session(
+        new_york,
+        datetime(2027, 3, 30, 14, 0),
+        title="Online debrief",
+        online_url="https://meet.example.org/j/123?pwd=a;b",
+    )
+    awkward = add_session(
+        new_york,
+        datetime(2027, 3, 31, 9, 0),
+        title=AWKWARD_TEXT[:200],
+        location="Salle 2, étage 3; bâtiment \\B\\",
+        notes=AWKWARD_TEXT,
+    )
+    long_title = add_session(
+        new_york, datetime(2027, 3, 31, 13, 0), title=("平和維持 የሰላም ማስከበር حفظ " * 12)[:200]
+    )
+    injected = add_session(new_york, datetime(2027, 3, 31, 16, 0), title=INJECTION)
+
+    london = offering_for(
+        "Europe/London", date(2027, 3, 15), date(2027, 4, 9), country_code="GB", venue="London"
+    )
+    ldn = weekly_sessions(london, datetime(2027, 3, 15, 9, 0), 4)
+
+    today = now.date()
+    nairobi = offering_for(
+        "Africa/Nairobi",
+        today - timedelta(days=45),
+        today + timedelta(days=5),
+        enrolment_opens_on=today - timedelta(days=100),
+        enrolment_closes_on=today - timedelta(days=50),
+    )
+    local_now = now.astimezone(ZoneInfo("Africa/Nairobi")).replace(tzinfo=None, microsecond=0)
+    gone = add_session(nairobi, local_now - timedelta(days=40), title="Long gone")
+    cancel(gone)
+    recent = add_session(nairobi, local_now - timedelta(days=10), title="Called off")
+    cancel(recent)
+    upcoming = add_session(nairobi, local_now + timedelta(days=2), title="Field day")
+
+    draft = offering_for(
+        "Africa/Nairobi", date(2027, 5, 3), date(2027, 5, 7), status=OfferingStatus.DRAFT
+    )
+    add_session(draft, datetime(2027, 5, 3, 9, 0), title="Draft session")
+
+    trainee = make_user("trainee.feeds@example.org")
+    confirm(trainee, new_york)
+    confirm(trainee, london, EnrolmentStatus.APPLIED)
+    instructor = make_user("instructor.feeds@example.org", Role.INSTRUCTOR, timezone="Europe/London")
+    london.instructors.append(instructor)
+    upcoming.instructor = instructor
+    db.session.flush()
+    return Scenario(
+        new_york=new_york.id,
+        london=london.id,
+        nairobi=nairobi.id,
+        draft=draft.id,
+        new_york_sessions=[s.id for s in (*ny, online, awkward, long_title, injected)],
+        london_sessions=[s.id for s in ldn],
+        nairobi_sessions=[recent.id, upcoming.id],
+        gone_session=gone.id,
+        cancelled=ny[2].id,
+        moved=ny[3].id,
+        online=online.id,
+        awkward=awkward.id,
+        long_title=long_title.id,
+        injected=injected.id,
+        taught_alone=upcoming.id,
+        trainee_id=trainee.id,
+        instructor_id=instructor.id,
+    )
