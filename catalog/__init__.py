@@ -52,6 +52,8 @@ def register_blueprints(app: Flask) -> None:
     from catalog.feeds import bp as feeds_bp
     from catalog.main import bp as main_bp
     from catalog.manage import bp as manage_bp
+    from catalog.records import bp as records_bp
+    from catalog.reports import bp as reports_bp
     from catalog.sessions import bp as sessions_bp
     from catalog.transfer import bp as transfer_bp
 
@@ -64,6 +66,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(transfer_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(records_bp)
+    app.register_blueprint(reports_bp)
     register_error_handlers(app)
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -38,27 +39,43 @@ scheduler_cli = AppGroup("scheduler", help="Run the scheduled jobs (a process of
 
 
 class SchedulerLock:
-    """Held for as long as this process schedules; released when it stops."""
+    """Held for as long as this process schedules; released when it stops.
+
+    A failed attempt keeps nothing open, so a standby or a refused ``run-once``
+    leaks no connection or file; the standby simply tries again later.
+    """
 
     def __init__(self, app: Flask):
         self.app = app
         self._connection = None
         self._file = None
+        self.held = False
 
     def try_acquire(self) -> bool:
-        engine = db.engine
-        if engine.dialect.name == "postgresql":
-            if self._connection is None:
-                self._connection = engine.connect()
-            got = self._connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
-            ).scalar()
-            self._connection.commit()
-            return bool(got)
+        if not self.held:
+            try:
+                if db.engine.dialect.name == "postgresql":
+                    self.held = self._try_advisory_lock()
+                else:
+                    self.held = self._try_file_lock()
+            finally:
+                if not self.held:
+                    self.release()
+        return self.held
+
+    def _try_advisory_lock(self) -> bool:
+        # Session-level: held by this connection until it unlocks or closes.
+        self._connection = db.engine.connect()
+        got = self._connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+        ).scalar()
+        self._connection.commit()
+        return bool(got)
+
+    def _try_file_lock(self) -> bool:
         path = self.lock_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        if self._file is None:
-            self._file = path.open("a+")
+        self._file = path.open("a+")
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -73,11 +90,16 @@ class SchedulerLock:
 
     def release(self) -> None:
         if self._connection is not None:
+            if self.held:
+                with contextlib.suppress(Exception):
+                    self._connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                    )
+                    self._connection.commit()
+            # Closed for good rather than returned to the pool: a pooled connection
+            # still holding the lock would keep every other scheduler standing by.
             with contextlib.suppress(Exception):
-                self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
-                )
-                self._connection.commit()
+                self._connection.invalidate()
             self._connection.close()
             self._connection = None
         if self._file is not None:
@@ -85,6 +107,7 @@ class SchedulerLock:
                 fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None
+        self.held = False
 
 
 def run_job(app: Flask, spec: JobSpec, now: datetime | None = None) -> str:
@@ -119,9 +142,10 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     """Every job with its fixed id. Runs missed while the process was busy are
     merged into one (coalesce) and never dropped for lateness: each job finds
     its own due work, so running late is harmless."""
+    # One job at a time: the jobs share tables (the offerings they lock, the outbox),
+    # and on SQLite two of them writing at once fail with "database is locked".
     scheduler = BlockingScheduler(
-        timezone="UTC",
-        job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        timezone="UTC", executors={"default": ThreadPoolExecutor(max_workers=1)}
     )
     for spec in JOBS:
         scheduler.add_job(
@@ -131,18 +155,25 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             id=spec.id,
             name=spec.description,
             replace_existing=True,
+            # Set on each job, not as scheduler defaults: APScheduler fills defaults
+            # in only at start, and these are part of each job's declaration.
+            coalesce=True,
+            misfire_grace_time=None,
+            max_instances=1,
         )
     return scheduler
 
 
 def wait_for_lock(lock: SchedulerLock, poll: float = STANDBY_POLL_SECONDS) -> None:
+    """Return once this process holds the lock; until then, stand by (said once)."""
     announced = False
     while not lock.try_acquire():
         if not announced:
             log.warning("Another scheduler holds the lock; standing by.")
-            click.echo("Another scheduler holds the lock; standing by.", err=True)
             announced = True
         time.sleep(poll)
+    if announced:
+        log.warning("The lock is free; this scheduler takes over.")
 
 
 def _stop_on_sigterm(signum, frame) -> None:
@@ -163,8 +194,11 @@ def run_command():
         scheduler = build_scheduler(app)
         # Catch up at once rather than at the next interval or the next day: every
         # job, cron ones too, finds what fell due while no scheduler was running.
-        for spec in JOBS:
-            scheduler.modify_job(spec.id, next_run_time=datetime.now().astimezone())
+        # In the order of JOBS (delivery last, so what the others queue goes out at
+        # once); runs due at the same instant would go in alphabetical order.
+        first_run = datetime.now(UTC)
+        for index, spec in enumerate(JOBS):
+            scheduler.modify_job(spec.id, next_run_time=first_run + timedelta(milliseconds=index))
         try:
             scheduler.start()
         except (KeyboardInterrupt, SystemExit):

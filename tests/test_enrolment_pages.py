@@ -763,23 +763,37 @@ def test_roster_cells_and_file_names_are_safe():
 
 
 def test_gender_share_is_shown_against_the_target(log_in):
-    offering = open_offering(capacity=4, allocation=SeatAllocation.FIRST_COME)
-    genders = [Gender.FEMALE, Gender.MALE, Gender.MALE, Gender.MALE]
+    offering = open_offering(capacity=5, allocation=SeatAllocation.FIRST_COME)
+    genders = [Gender.FEMALE, Gender.MALE, Gender.MALE, Gender.MALE, Gender.MALE]
     for gender in genders:
         services.apply(person(gender=gender), offering.id)
         db.session.commit()
     coordinator = person("coord@example.org", Role.COORDINATOR)
     director = log_in(coordinator)
     page = visible_text(director.get(f"/offerings/{offering.id}/enrolments"))
-    assert "1 of 4 confirmed trainees are women (25%)" in page
+    assert "1 of 5 confirmed trainees are women (20%)" in page
     assert "target met" in page
     assert "the target is 15%" in page
     assert "Female" not in page and "Woman" not in page, "aggregates only"
     public_page = visible_text(director.get(f"/offerings/{offering.id}"))
-    assert "1 of 4 confirmed trainees are women (25%)" in public_page
+    assert "1 of 5 confirmed trainees are women (20%)" in public_page
 
     trainee_view = visible_text(log_in(person()).get(f"/offerings/{offering.id}"))
     assert "confirmed trainees are women" not in trainee_view
+
+
+def test_small_groups_hide_the_share_of_women_except_from_admins(log_in):
+    offering = open_offering(capacity=4, allocation=SeatAllocation.FIRST_COME)
+    for gender in (Gender.FEMALE, Gender.MALE, Gender.MALE):
+        services.apply(person(gender=gender), offering.id)
+        db.session.commit()
+    coordinator = log_in(person("coord@example.org", Role.COORDINATOR))
+    page = visible_text(coordinator.get(f"/offerings/{offering.id}/enrolments"))
+    assert "Fewer than 5 confirmed trainees: the share is not shown." in page
+    assert "1 of 3" not in page
+    admin = log_in(person("admin@example.org", Role.ADMIN))
+    page = visible_text(admin.get(f"/offerings/{offering.id}/enrolments"))
+    assert "1 of 3 confirmed trainees are women (33%)" in page
 
 
 def test_focal_point_is_warned_when_their_nominees_are_all_men(log_in):

@@ -12,16 +12,19 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Engine, Select, event, func, or_, select
+from sqlalchemy.orm import contains_eager, lazyload
 
 from catalog.catalogue.search import CatalogueFilters, listed_offering_ids
 from catalog.database import utcnow
@@ -30,6 +33,7 @@ from catalog.feeds.ical import AllDayEvent, CalendarInfo, TimedEvent, build_cale
 from catalog.models import (
     Course,
     CourseStatus,
+    DeliveryMode,
     Enrolment,
     EnrolmentStatus,
     FeedToken,
@@ -57,27 +61,100 @@ class Feed:
     filename: str
 
 
-_cache: OrderedDict[tuple, tuple[tuple, Feed]] = OrderedDict()
+# A cached feed is trusted without asking the database while nothing was written in
+# this process since it was checked, for at most this long: writes made by other
+# processes (other web workers, the scheduler) reach feeds within this time. Public
+# feeds are cached by clients and proxies for ten minutes anyway.
+FRESH_FOR = timedelta(seconds=5)
 
 
-def _remember(key: tuple, version: tuple, feed: Feed) -> Feed:
-    _cache[key] = (version, feed)
-    _cache.move_to_end(key)
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+@dataclass
+class _Entry:
+    version: _Version
+    feed: Feed
+    checked: float  # time.monotonic() of the last version check
+    generation: int  # _writes.generation at that check
+    sessions: dict[int, TimedEvent] | None  # the session events, reused on a rebuild
+
+
+class _Writes:
+    """Counts committed transactions that wrote anything, in this process.
+
+    Every engine's connections report INSERT, UPDATE, DELETE and TRUNCATE
+    statements; a commit after one bumps ``generation``, and a cached feed checked
+    under an older generation is checked again. A write the feeds never show costs
+    one version query, nothing more.
+    """
+
+    _WRITE = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE")
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+    def statement(self, connection, cursor, statement, parameters, context, executemany):
+        if statement.lstrip()[:8].upper().startswith(self._WRITE):
+            connection.info["feeds_wrote"] = True
+
+    def commit(self, connection) -> None:
+        if connection.info.pop("feeds_wrote", False):
+            self.generation += 1
+
+    def rollback(self, connection) -> None:
+        connection.info.pop("feeds_wrote", None)
+
+
+_writes = _Writes()
+event.listen(Engine, "before_cursor_execute", _writes.statement)
+event.listen(Engine, "commit", _writes.commit)
+event.listen(Engine, "rollback", _writes.rollback)
+
+_cache: OrderedDict[tuple, _Entry] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _remember(
+    key: tuple,
+    version: _Version,
+    feed: Feed,
+    generation: int,
+    sessions: dict[int, TimedEvent] | None,
+) -> Feed:
+    with _cache_lock:
+        _cache[key] = _Entry(version, feed, time.monotonic(), generation, sessions)
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return feed
 
 
 def clear_cache() -> None:
     """Forget every cached feed (tests; a process that restored its database)."""
-    _cache.clear()
+    with _cache_lock:
+        _cache.clear()
 
 
-def _cached(key: tuple, version: tuple) -> Feed | None:
-    hit = _cache.get(key)
-    if hit is not None and hit[0] == version:
-        _cache.move_to_end(key)
-        return hit[1]
+def _fresh(key: tuple) -> Feed | None:
+    """The cached feed when nothing can have changed since it was checked."""
+    entry = _cache.get(key)
+    if (
+        entry is not None
+        and entry.generation == _writes.generation
+        and time.monotonic() - entry.checked < FRESH_FOR.total_seconds()
+    ):
+        return entry.feed
+    return None
+
+
+def _cached(key: tuple, version: _Version, generation: int) -> Feed | None:
+    """The cached feed when the data it shows is unchanged (the version matches)."""
+    entry = _cache.get(key)
+    if entry is not None and entry.version == version:
+        with _cache_lock:
+            entry.checked = time.monotonic()
+            entry.generation = generation
+            if key in _cache:
+                _cache.move_to_end(key)
+        return entry.feed
     return None
 
 
@@ -94,6 +171,15 @@ def site_root() -> str:
     if not base:
         base = request.url_root if has_request_context() else DEFAULT_BASE_URL
     return base.rstrip("/")
+
+
+def _site_key() -> str:
+    """What a feed's links and UIDs depend on, read cheaply: part of every cache key
+    (``site_root()`` builds the whole URL, too slow for a repeat request)."""
+    base = current_app.config.get("BASE_URL")
+    if base or not has_request_context():
+        return base or DEFAULT_BASE_URL
+    return f"{request.scheme}://{request.host}{request.root_path}"
 
 
 def uid_domain() -> str:
@@ -116,34 +202,126 @@ def absolute(endpoint: str, **values) -> str:
 # --- Events ----------------------------------------------------------------------------
 
 
-def session_event(session: TrainingSession, offering: Offering, domain: str) -> TimedEvent:
-    course = offering.course
-    page = absolute("catalogue.offering", offering_id=offering.id)
-    lines = [f"{course.code} {course.title}"]
-    if session.online_url:
-        lines.append(_("Join online: %(link)s", link=session.online_url))
-    if session.location:
-        lines.append(_("Where: %(place)s", place=session.location))
-    if session.notes:
-        lines.append(session.notes)
-    lines.append(_("Details: %(url)s", url=page))
+@dataclass(frozen=True)
+class _Labels:
+    """The words of every session event, translated once per feed (not per event)."""
+
+    join: str
+    where: str
+    details: str
+    online: str
+
+    @classmethod
+    def translated(cls) -> _Labels:
+        return cls(
+            join=_("Join online: %(link)s"),
+            where=_("Where: %(place)s"),
+            details=_("Details: %(url)s"),
+            online=_("Online"),
+        )
+
+
+@dataclass(frozen=True)
+class _SessionFacts:
+    """What a session event shows: one row of a feed's query, or an ORM session."""
+
+    id: int
+    offering_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location: str
+    online_url: str
+    notes: str
+    status: SessionStatus
+    revision: int
+    updated_at: datetime
+    offering_status: OfferingStatus
+    offering_venue: str
+    offering_online: bool
+    course_code: str
+    course_title: str
+
+
+_SESSION_COLUMNS = (
+    TrainingSession.id,
+    TrainingSession.offering_id,
+    TrainingSession.title,
+    TrainingSession.starts_at,
+    TrainingSession.ends_at,
+    TrainingSession.timezone,
+    TrainingSession.location,
+    TrainingSession.online_url,
+    TrainingSession.notes,
+    TrainingSession.status,
+    TrainingSession.revision,
+    TrainingSession.updated_at,
+    Offering.status,
+    Offering.venue,
+    Offering.delivery_mode == DeliveryMode.REMOTE,
+    Course.code,
+    Course.title,
+)
+
+
+def _event(facts: _SessionFacts, page: str, labels: _Labels, domain: str) -> TimedEvent:
+    lines = [f"{facts.course_code} {facts.course_title}"]
+    if facts.online_url:
+        lines.append(labels.join % {"link": facts.online_url})
+    if facts.location:
+        lines.append(labels.where % {"place": facts.location})
+    if facts.notes:
+        lines.append(facts.notes)
+    lines.append(labels.details % {"url": page})
     cancelled = (
-        session.status == SessionStatus.CANCELLED or offering.status == OfferingStatus.CANCELLED
+        facts.status == SessionStatus.CANCELLED or facts.offering_status == OfferingStatus.CANCELLED
     )
+    # Every event has a LOCATION: a session without a room of its own or a link meets
+    # at the offering's venue (or online, for a remote offering).
+    where = facts.location or facts.online_url or facts.offering_venue
+    if not where and facts.offering_online:
+        where = labels.online
     return TimedEvent(
-        uid=f"session-{session.id}@{domain}",
-        summary=f"{course.code}: {session.title}",
+        uid=f"session-{facts.id}@{domain}",
+        summary=f"{facts.course_code}: {facts.title}",
         description="\n".join(lines),
         url=page,
-        location=session.location or session.online_url,
+        location=where,
+        starts_at=facts.starts_at,
+        ends_at=facts.ends_at,
+        timezone=facts.timezone,
+        cancelled=cancelled,
+        sequence=facts.revision,
+        modified=facts.updated_at,
+        conference_url=facts.online_url,
+    )
+
+
+def session_event(session: TrainingSession, offering: Offering, domain: str) -> TimedEvent:
+    """One session as an event (the feeds, the download and e-mail invitations agree)."""
+    course = offering.course
+    facts = _SessionFacts(
+        id=session.id,
+        offering_id=offering.id,
+        title=session.title,
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         timezone=session.timezone,
-        cancelled=cancelled,
-        sequence=session.revision,
-        modified=session.updated_at,
-        conference_url=session.online_url,
+        location=session.location,
+        online_url=session.online_url,
+        notes=session.notes,
+        status=session.status,
+        revision=session.revision,
+        updated_at=session.updated_at,
+        offering_status=offering.status,
+        offering_venue=offering.venue,
+        offering_online=offering.is_online,
+        course_code=course.code,
+        course_title=course.title,
     )
+    page = absolute("catalogue.offering", offering_id=offering.id)
+    return _event(facts, page, _Labels.translated(), domain)
 
 
 def offering_event(offering: Offering, domain: str) -> AllDayEvent:
@@ -172,8 +350,41 @@ def _window_start(now: datetime) -> datetime:
     return now - KEEP_AFTER_END
 
 
-def _version(offering_ids: Select, session_filter, now: datetime, extra=()) -> tuple:
-    """Counts and latest changes of everything the feed shows, in one query."""
+class _Version(NamedTuple):
+    """What a feed shows, summed up by one query: equal versions, equal bytes."""
+
+    offerings: int
+    offerings_changed: datetime | None
+    courses_changed: datetime | None
+    sessions: int
+    sessions_changed: datetime | None
+    # Every saved change of a session raises its revision, so the sum moves even
+    # when a late commit carries an updated-at older than the latest one seen.
+    revisions: int
+    window: date
+    extra: tuple = ()
+
+    def same_apart_from_sessions(self, other: _Version) -> bool:
+        ignored = {"sessions": 0, "sessions_changed": None, "revisions": 0}
+        return self._replace(**ignored) == other._replace(**ignored)
+
+    def latest(self) -> datetime:
+        moments = [
+            value
+            for value in (
+                self.offerings_changed,
+                self.courses_changed,
+                self.sessions_changed,
+                *self.extra,
+            )
+            if isinstance(value, datetime)
+        ]
+        return max(moments) if moments else _SEQUENCE_EPOCH
+
+
+def _version(offering_ids: Select, session_filter, now: datetime, extra=()) -> _Version:
+    """Counts and latest changes of everything the feed shows, in one query;
+    ``extra`` adds scalar subqueries of the feed's own (such as its enrolments)."""
     in_feed = Offering.id.in_(offering_ids)
     current = [session_filter, TrainingSession.ends_at >= _window_start(now)]
     row = db.session.execute(
@@ -186,9 +397,14 @@ def _version(offering_ids: Select, session_filter, now: datetime, extra=()) -> t
             .scalar_subquery(),
             select(func.count(TrainingSession.id)).where(*current).scalar_subquery(),
             select(func.max(TrainingSession.updated_at)).where(*current).scalar_subquery(),
+            select(func.coalesce(func.sum(TrainingSession.revision), 0))
+            .where(*current)
+            .scalar_subquery(),
+            *extra,
         )
     ).one()
-    return (*_aware(row), _window_start(now).date(), *_aware(extra))
+    values = _aware(row)
+    return _Version(*values[:6], _window_start(now).date(), tuple(values[6:]))
 
 
 def _aware(values) -> list:
@@ -203,55 +419,114 @@ def _aware(values) -> list:
     return result
 
 
-def _sessions(session_filter, now: datetime) -> list[TrainingSession]:
-    return list(
-        db.session.scalars(
-            select(TrainingSession)
+# A rebuild that would reload more changed sessions than this reloads them all.
+_MOST_CHANGED = 500
+
+
+def _session_events(
+    session_filter,
+    now: datetime,
+    domain: str,
+    version: _Version,
+    previous: _Entry | None,
+) -> dict[int, TimedEvent]:
+    """The feed's sessions as events, by id in feed order (start, then id).
+
+    When only sessions changed since the feed was last built, the events of the
+    unchanged ones are kept: one light query lists the sessions with their
+    revisions, and only new, changed or recently updated ones are read in full.
+    Anything else (an offering, a course, an enrolment, the day) reads them all.
+    """
+    current = [session_filter, TrainingSession.ends_at >= _window_start(now)]
+    labels = _Labels.translated()
+    pages: dict[int, str] = {}
+
+    def event(row) -> TimedEvent:
+        facts = _SessionFacts(*row)
+        page = pages.get(facts.offering_id)
+        if page is None:
+            page = pages[facts.offering_id] = absolute(
+                "catalogue.offering", offering_id=facts.offering_id
+            )
+        return _event(facts, page, labels, domain)
+
+    def rows(*conditions):
+        return db.session.execute(
+            select(*_SESSION_COLUMNS)
             .join(TrainingSession.offering)
             .join(Offering.course)
-            .where(session_filter, TrainingSession.ends_at >= _window_start(now))
-            .options(
-                contains_eager(TrainingSession.offering).contains_eager(Offering.course)
-            )
+            .where(*conditions)
             .order_by(TrainingSession.starts_at, TrainingSession.id)
         )
-    )
+
+    kept = previous.sessions if previous is not None else None
+    since = previous.version.sessions_changed if previous is not None else None
+    if kept is None or since is None or not previous.version.same_apart_from_sessions(version):
+        return {row[0]: event(row) for row in rows(*current)}
+    listing = db.session.execute(
+        select(
+            TrainingSession.id, TrainingSession.revision, TrainingSession.updated_at >= since
+        ).where(*current)
+    ).all()
+    changed = [
+        session_id
+        for session_id, revision, recent in listing
+        if recent or session_id not in kept or kept[session_id].sequence != revision
+    ]
+    if len(changed) > _MOST_CHANGED:
+        return {row[0]: event(row) for row in rows(*current)}
+    fresh = {row[0]: event(row) for row in rows(TrainingSession.id.in_(changed))}
+    events = [fresh.get(session_id) or kept[session_id] for session_id, _r, _n in listing]
+    events.sort(key=lambda item: (item.starts_at, _session_id(item)))
+    return {_session_id(item): item for item in events}
 
 
-def _latest(version: tuple) -> datetime:
-    moments = [v for v in version if isinstance(v, datetime)]
-    return max(moments) if moments else _SEQUENCE_EPOCH
+def _session_id(item: TimedEvent) -> int:
+    return int(item.uid.split("@", 1)[0].removeprefix("session-"))
 
 
 def _build(
     key: tuple,
-    version: tuple,
+    version: _Version,
     info: CalendarInfo,
     events: list,
     filename: str,
+    now: datetime,
+    generation: int,
+    sessions: dict[int, TimedEvent] | None = None,
 ) -> Feed:
     body = build_calendar(info, events)
-    feed = Feed(
-        body=body,
-        etag=hashlib.sha256(body).hexdigest(),
-        last_modified=_latest(version),
-        filename=filename,
-    )
-    return _remember(key, version, feed)
+    etag = hashlib.sha256(body).hexdigest()
+    last_modified = version.latest()
+    previous = _cache.get(key)
+    if previous is not None:
+        before = previous.feed
+        if before.etag != etag and last_modified <= before.last_modified:
+            # The bytes changed but no row's updated-at moved past what was last sent:
+            # something left the feed (a person stopped teaching an offering, a session
+            # aged out of the window) and no row records when. Date the change now, or
+            # a client sending If-Modified-Since would be told nothing changed. Only
+            # this process knows; a process that never built the old feed falls back
+            # on the data's date until the next change.
+            last_modified = max(now, before.last_modified + timedelta(seconds=1))
+    feed = Feed(body=body, etag=etag, last_modified=last_modified, filename=filename)
+    return _remember(key, version, feed, generation, sessions)
 
 
 # --- The three feeds ------------------------------------------------------------------------
 
 
 def offering_feed(offering: Offering, now: datetime | None = None) -> Feed:
-    now = now or utcnow()
+    key = ("offering", offering.id, _site_key(), str(get_locale()))
+    if now is None and (fresh := _fresh(key)):
+        return fresh
     domain = uid_domain()
+    now = now or utcnow()
+    generation = _writes.generation
     ids = select(Offering.id).where(Offering.id == offering.id)
     session_filter = TrainingSession.offering_id == offering.id
-    key = ("offering", offering.id, domain, str(get_locale()))
     version = _version(ids, session_filter, now)
-    cached = _cached(key, version)
-    if cached:
+    if cached := _cached(key, version, generation):
         return cached
     course = offering.course
     info = CalendarInfo(
@@ -261,20 +536,24 @@ def offering_feed(offering: Offering, now: datetime | None = None) -> Feed:
         source_url=absolute("feeds.offering_feed_view", offering_id=offering.id),
         timezone=offering.timezone,
     )
-    events = [session_event(s, offering, domain) for s in _sessions(session_filter, now)]
-    return _build(key, version, info, events, f"offering-{offering.id}.ics")
+    sessions = _session_events(session_filter, now, domain, version, _cache.get(key))
+    filename = f"offering-{offering.id}.ics"
+    events = list(sessions.values())
+    return _build(key, version, info, events, filename, now, generation, sessions)
 
 
 def catalogue_feed(filters: CatalogueFilters, now: datetime | None = None) -> Feed:
-    now = now or utcnow()
+    key = ("catalogue", tuple(sorted(filters.active.items())), _site_key(), str(get_locale()))
+    if now is None and (fresh := _fresh(key)):
+        return fresh
     domain = uid_domain()
+    now = now or utcnow()
+    generation = _writes.generation
     since = CatalogueFilters(**{**filters.__dict__, "date_from": _window_start(now).date()})
     ids = listed_offering_ids(since, now)
     session_filter = TrainingSession.offering_id.in_(ids)
-    key = ("catalogue", tuple(sorted(filters.active.items())), domain, str(get_locale()))
     version = _version(ids, session_filter, now)
-    cached = _cached(key, version)
-    if cached:
+    if cached := _cached(key, version, generation):
         return cached
     offerings = list(
         db.session.scalars(
@@ -286,20 +565,25 @@ def catalogue_feed(filters: CatalogueFilters, now: datetime | None = None) -> Fe
         )
     )
     events: list = [offering_event(o, domain) for o in offerings]
-    events += [session_event(s, s.offering, domain) for s in _sessions(session_filter, now)]
+    sessions = _session_events(session_filter, now, domain, version, _cache.get(key))
+    events += sessions.values()
     info = CalendarInfo(
-        uid=f"calendar-catalogue-{_digest(key)}@{domain}",
+        uid=f"calendar-catalogue-{_digest(key[1])}@{domain}",  # from the filters alone
         name=_("Peacekeeping training"),
         description=_("Offerings and sessions of the Peacekeeping Training Catalogue."),
         source_url=absolute("feeds.catalogue_feed_view", **filters.active),
     )
-    return _build(key, version, info, events, "catalogue.ics")
+    return _build(key, version, info, events, "catalogue.ics", now, generation, sessions)
 
 
 def personal_feed(user: User, now: datetime | None = None) -> Feed:
     """Sessions of the offerings where the person is confirmed, and those they teach."""
-    now = now or utcnow()
+    key = ("personal", user.id, _site_key(), str(get_locale()))
+    if now is None and (fresh := _fresh(key)):
+        return fresh
     domain = uid_domain()
+    now = now or utcnow()
+    generation = _writes.generation
     confirmed = select(Enrolment.offering_id).where(
         Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.CONFIRMED
     )
@@ -313,15 +597,14 @@ def personal_feed(user: User, now: datetime | None = None) -> Feed:
     session_filter = or_(
         TrainingSession.offering_id.in_(visible), TrainingSession.instructor_id == user.id
     )
-    enrolments_changed = db.session.execute(
-        select(func.count(Enrolment.id), func.max(Enrolment.updated_at)).where(
-            Enrolment.user_id == user.id
-        )
-    ).one()
-    key = ("personal", user.id, domain, str(get_locale()))
-    version = _version(visible, session_filter, now, tuple(enrolments_changed))
-    cached = _cached(key, version)
-    if cached:
+    # Enrolments count even when they leave the feed (a withdrawal changes a row).
+    own_enrolments = Enrolment.user_id == user.id
+    enrolments_changed = (
+        select(func.count(Enrolment.id)).where(own_enrolments).scalar_subquery(),
+        select(func.max(Enrolment.updated_at)).where(own_enrolments).scalar_subquery(),
+    )
+    version = _version(visible, session_filter, now, enrolments_changed)
+    if cached := _cached(key, version, generation):
         return cached
     info = CalendarInfo(
         uid=f"calendar-person-{user.id}@{domain}",
@@ -330,8 +613,9 @@ def personal_feed(user: User, now: datetime | None = None) -> Feed:
         source_url="",  # the address holds a secret; not repeated inside the file
         timezone=user.timezone,
     )
-    events = [session_event(s, s.offering, domain) for s in _sessions(session_filter, now)]
-    return _build(key, version, info, events, "my-training.ics")
+    sessions = _session_events(session_filter, now, domain, version, _cache.get(key))
+    events = list(sessions.values())
+    return _build(key, version, info, events, "my-training.ics", now, generation, sessions)
 
 
 def single_session_file(session: TrainingSession) -> bytes:
@@ -388,14 +672,17 @@ def user_for_token(token: str) -> User | None:
     """The active owner of a live token, or None (unknown, revoked, inactive)."""
     if not token or len(token) > 100:
         return None
-    row = db.session.scalar(
-        select(FeedToken).where(
-            FeedToken.token_hash == hash_token(token), FeedToken.revoked_at.is_(None)
+    # One query: the owner with the token; a feed needs none of the user's roles.
+    return db.session.scalar(
+        select(User)
+        .join(FeedToken, FeedToken.user_id == User.id)
+        .where(
+            FeedToken.token_hash == hash_token(token),
+            FeedToken.revoked_at.is_(None),
+            User.active.is_(True),
         )
+        .options(lazyload(User.role_rows))
     )
-    if row is None or not row.user.active:
-        return None
-    return row.user
 
 
 def revoke_token(user: User, token_id: int) -> bool:

@@ -66,24 +66,33 @@ def deliver_due(now: datetime | None = None, limit: int = 200, transport=None) -
         if claimed != 1:
             continue  # another process has it
         message = db.session.get(OutboxMessage, message_id)
+        attempts, recipient = message.attempts, message.recipient.email
         try:
-            transport.send(build_email(message, sender))
+            email = build_email(message, sender)
+            # No transaction stays open while the mail server answers: on SQLite an
+            # open read would hold off every writer (another sender's claim, the web
+            # requests) for as long as the server takes.
+            db.session.commit()
+            transport.send(email)
         except Exception as error:  # noqa: BLE001  (any failure: try again later)
-            message.attempts += 1
-            message.claimed_at = None
-            message.next_attempt_at = now + backoff(message.attempts)
-            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            db.session.rollback()
+            attempts += 1
+            outcome = {
+                "attempts": attempts,
+                "claimed_at": None,
+                "next_attempt_at": now + backoff(attempts),
+                "last_error": f"{type(error).__name__}: {error}"[:500],
+            }
             report.failed += 1
             current_app.logger.warning(
-                "Mail %s to %s failed (attempt %s): %s",
-                message.id,
-                message.recipient.email,
-                message.attempts,
-                error,
+                "Mail %s to %s failed (attempt %s): %s", message_id, recipient, attempts, error
             )
         else:
-            message.sent_at = now
-            message.last_error = ""
+            outcome = {"sent_at": now, "last_error": ""}
             report.sent += 1
+        # One UPDATE opening its own short transaction (never a read turned into a write).
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**outcome)
+        )
         db.session.commit()
     return report

@@ -194,7 +194,9 @@ def _timezone_problems(root: Component) -> tuple[list[str], set[str]]:
     problems = []
     timezones = root.walk("VTIMEZONE")
     names = [zone.first("TZID").value for zone in timezones if zone.first("TZID")]
-    problems += [f"VTIMEZONE {name} appears {n} times" for name, n in Counter(names).items() if n > 1]
+    problems += [
+        f"VTIMEZONE {name} appears {n} times" for name, n in Counter(names).items() if n > 1
+    ]
     for zone in timezones:
         observances = zone.walk("STANDARD") + zone.walk("DAYLIGHT")
         if not observances:
@@ -247,10 +249,7 @@ def feed_problems(body: bytes, *, subscription: bool = True) -> list[str]:
     )
     problems += [f"UID {uid} is used by {n} events" for uid, n in uids.items() if n > 1]
     used = {
-        line.params["TZID"]
-        for event in events
-        for line in event.lines
-        if "TZID" in line.params
+        line.params["TZID"] for event in events for line in event.lines if "TZID" in line.params
     }
     problems += [f"VTIMEZONE {name} is not used" for name in sorted(zones - used)]
     return problems

@@ -54,16 +54,14 @@ def offering_for(
 ) -> Offering:
     """A published offering in ``zone`` running over the given days."""
     course = make_course(title=course_title)
-    return make_offering(
-        course,
-        starts_on=first_day,
-        ends_on=last_day,
-        enrolment_opens_on=first_day - timedelta(days=60),
-        enrolment_closes_on=first_day - timedelta(days=1),
-        timezone=zone,
-        delivery_mode=mode,
-        **fields,
+    fields.setdefault("enrolment_opens_on", first_day - timedelta(days=60))
+    fields.setdefault("enrolment_closes_on", first_day - timedelta(days=1))
+    offering = make_offering(
+        course, starts_on=first_day, ends_on=last_day, timezone=zone, delivery_mode=mode, **fields
     )
+    offering.sync_enrolment_window()
+    db.session.flush()
+    return offering
 
 
 def add_session(
@@ -99,7 +97,9 @@ def weekly_sessions(
 ) -> list[TrainingSession]:
     """The same wall-clock time every week, whatever the zone's offset does."""
     return [
-        add_session(offering, first_local + timedelta(weeks=week), title=f"Week {week + 1}", **fields)
+        add_session(
+            offering, first_local + timedelta(weeks=week), title=f"Week {week + 1}", **fields
+        )
         for week in range(weeks)
     ]
 
@@ -123,6 +123,26 @@ def confirm(user, offering: Offering, status: EnrolmentStatus = EnrolmentStatus.
     db.session.add(enrolment)
     db.session.flush()
     return enrolment
+
+
+def backdate(by: timedelta) -> None:
+    """Date every row's last change ``by`` before now, as if the data were set up earlier.
+
+    Feeds offer Last-Modified only once its second has passed (a date in the running
+    second is a weak validator), so tests that send it back need data that is older.
+    """
+    from sqlalchemy import update
+
+    from catalog.models import Course
+
+    db.session.flush()
+    earlier = datetime.now(UTC) - by
+    for model in (Course, Offering, TrainingSession, Enrolment):
+        db.session.execute(
+            update(model).values(updated_at=earlier),
+            execution_options={"synchronize_session": False},
+        )
+    db.session.expire_all()
 
 
 # --- The truth ------------------------------------------------------------------------------
@@ -154,8 +174,7 @@ def truth(session_ids) -> dict[str, Truth]:
     result = {}
     for row in rows:
         cancelled = (
-            row.status == SessionStatus.CANCELLED
-            or row.offering.status == OfferingStatus.CANCELLED
+            row.status == SessionStatus.CANCELLED or row.offering.status == OfferingStatus.CANCELLED
         )
         summary = f"{row.offering.course.code}: {_normalised(row.title)}"
         result[f"session-{row.id}@{HOST}"] = Truth(
@@ -166,7 +185,7 @@ def truth(session_ids) -> dict[str, Truth]:
             sequence=row.revision,
             summary=("Cancelled: " + summary) if cancelled else summary,
             page=f"{SITE}/offerings/{row.offering_id}",
-            location=_normalised(row.location or row.online_url),
+            location=_normalised(row.location or row.online_url or row.offering.venue),
             online_url=row.online_url,
         )
     return result
@@ -291,10 +310,13 @@ def build_scenario(now: datetime | None = None) -> Scenario:
     trainee = make_user("trainee.feeds@example.org")
     confirm(trainee, new_york)
     confirm(trainee, london, EnrolmentStatus.APPLIED)
-    instructor = make_user("instructor.feeds@example.org", Role.INSTRUCTOR, timezone="Europe/London")
+    instructor = make_user(
+        "instructor.feeds@example.org", Role.INSTRUCTOR, timezone="Europe/London"
+    )
     london.instructors.append(instructor)
     upcoming.instructor = instructor
     db.session.flush()
+    backdate(timedelta(hours=1))
     return Scenario(
         new_york=new_york.id,
         london=london.id,

@@ -305,7 +305,9 @@ DEFECTS = {
     ),
     "CANCELED": (lambda b: b.replace(b"STATUS:CONFIRMED", b"STATUS:CANCELED", 1), "CANCELED"),
     "RDATE": (
-        lambda b: b.replace(b"TZOFFSETTO:-0400\r\n", b"TZOFFSETTO:-0400\r\nRDATE:20280312T020000\r\n"),
+        lambda b: b.replace(
+            b"TZOFFSETTO:-0400\r\n", b"TZOFFSETTO:-0400\r\nRDATE:20280312T020000\r\n"
+        ),
         "RDATE",
     ),
     "missing VTIMEZONE": (
@@ -317,7 +319,10 @@ DEFECTS = {
         lambda b: b.replace(b"DTSTART;TZID=America/New_York:", b"DTSTART:", 1),
         "floating",
     ),
-    "METHOD": (lambda b: b.replace(b"VERSION:2.0\r\n", b"VERSION:2.0\r\nMETHOD:PUBLISH\r\n"), "METHOD"),
+    "METHOD": (
+        lambda b: b.replace(b"VERSION:2.0\r\n", b"VERSION:2.0\r\nMETHOD:PUBLISH\r\n"),
+        "METHOD",
+    ),
     "UNTIL with a zone": (
         lambda b: b.replace(
             b"SEQUENCE:0\r\n", b"SEQUENCE:0\r\nRRULE:FREQ=WEEKLY;UNTIL=20270401T090000\r\n", 1
@@ -325,7 +330,10 @@ DEFECTS = {
         "UNTIL",
     ),
     "no SEQUENCE": (lambda b: b.replace(b"SEQUENCE:0\r\n", b"", 1), "no SEQUENCE"),
-    "control character": (lambda b: b.replace(b"SUMMARY:Session", b"SUMMARY:Se\x0bssion", 1), "control"),
+    "control character": (
+        lambda b: b.replace(b"SUMMARY:Session", b"SUMMARY:Se\x0bssion", 1),
+        "control",
+    ),
     "REFRESH-INTERVAL untyped": (
         lambda b: b.replace(b"REFRESH-INTERVAL;VALUE=DURATION:", b"REFRESH-INTERVAL:"),
         "VALUE=DURATION",
