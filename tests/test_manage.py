@@ -307,7 +307,11 @@ def test_a_coordinator_creates_a_course_as_a_draft(coordinator):
 
     response = coordinator.post(
         "/manage/courses/new",
-        data=course_form(code=" tpp-eng-hee-i ", prerequisites=[str(basic.id)]),
+        data=course_form(
+            code=" tpp-eng-hee-i ",
+            prerequisites=[str(basic.id)],
+            qualification_valid_years="4",
+        ),
     )
 
     assert response.status_code == 302
@@ -317,6 +321,7 @@ def test_a_coordinator_creates_a_course_as_a_draft(coordinator):
     assert course.title == "UN Field Medical Assistants Course"
     assert course.discipline == Discipline.MEDICAL and course.level == Level.BASIC
     assert course.duration_days == 7
+    assert course.qualification_valid_years == 4
     assert [p.code for p in course.prerequisites] == ["TPP-ENG-HEE-B"]
     # A draft course is not public yet.
     coordinator.post("/account/logout")
@@ -348,6 +353,13 @@ def test_course_form_problems_are_shown_at_their_fields(coordinator):
     response = coordinator.post("/manage/courses/new", data=course_form(duration_days="0"))
     assert response.status_code == 422
     assert "at least one day" in field_error(response, "duration_days")
+    assert count(Course) == 0
+
+    response = coordinator.post(
+        "/manage/courses/new", data=course_form(qualification_valid_years="0")
+    )
+    assert response.status_code == 422
+    assert "at least one year" in field_error(response, "qualification_valid_years")
     assert count(Course) == 0
 
 

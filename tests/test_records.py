@@ -575,9 +575,9 @@ def test_certificate_page_is_printable_and_private(client, log_in):
     assert response.headers["Cache-Control"] == "private, no-store"
     assert_accessible_layout(response)
     sheets = [link["href"] for link in doc.all("link", rel="stylesheet")]
-    assert "/records/static/records.css" in sheets
-    css = client.get("/records/static/records.css")
-    assert "@media print" in text(css) and ".site-header" in text(css)
+    assert "/static/css/site.css" in sheets
+    css = client.get("/static/css/site.css")
+    assert "@media print" in text(css) and ".certificate" in text(css)
     css.close()
 
     assert urlsplit(client.get(url).headers["Location"]).path == "/account/login"

@@ -175,7 +175,7 @@ def waiting_positions(offering_ids: list[int]) -> dict[int, int]:
 # --- Recording and telling ---------------------------------------------------------
 
 
-def _record(
+def record_decision(
     enrolment: Enrolment,
     to_status: EnrolmentStatus,
     action: str,
@@ -315,9 +315,9 @@ def _place(
 ) -> SeatCounts:
     """Confirm if a seat and the quota allow, else waitlist. Returns updated counts."""
     if counts.fits(enrolment.country_code):
-        _record(enrolment, EnrolmentStatus.CONFIRMED, action, actor, note)
+        record_decision(enrolment, EnrolmentStatus.CONFIRMED, action, actor, note)
         return counts.with_one_more(enrolment.country_code)
-    _record(enrolment, EnrolmentStatus.WAITLISTED, action, actor, note)
+    record_decision(enrolment, EnrolmentStatus.WAITLISTED, action, actor, note)
     return counts
 
 
@@ -349,7 +349,7 @@ def apply(user: User, offering_id: int, now: datetime | None = None) -> Enrolmen
         kind = "confirmed" if enrolment.status == EnrolmentStatus.CONFIRMED else "waitlisted"
         _tell(user, kind, enrolment)
     else:
-        _record(enrolment, EnrolmentStatus.APPLIED, "applied", user, now=now)
+        record_decision(enrolment, EnrolmentStatus.APPLIED, "applied", user, now=now)
         _insert(enrolment)
     return enrolment
 
@@ -371,7 +371,7 @@ def withdraw(user: User, enrolment_id: int, now: datetime | None = None) -> Enro
     if offering.has_started(now):
         raise EnrolmentError(_("The offering has started; ask the coordinator instead."))
     freed = enrolment.status == EnrolmentStatus.CONFIRMED
-    _record(enrolment, EnrolmentStatus.WITHDRAWN, "withdrew", db.session.get(User, user.id))
+    record_decision(enrolment, EnrolmentStatus.WITHDRAWN, "withdrew", db.session.get(User, user.id))
     db.session.flush()
     if freed:
         promote_waiting(offering, now)
@@ -387,7 +387,7 @@ def promote_waiting(offering: Offering, now: datetime | None = None) -> list[Enr
         if counts.left == 0:
             break
         if counts.fits(candidate.country_code):
-            _record(candidate, EnrolmentStatus.CONFIRMED, "promoted", None, now=now)
+            record_decision(candidate, EnrolmentStatus.CONFIRMED, "promoted", None, now=now)
             candidate.offer_expires_at = _offer_deadline(offering, now)
             counts = counts.with_one_more(candidate.country_code)
             _tell(candidate.user, "promoted", candidate)
@@ -439,7 +439,7 @@ def expire_offer(enrolment_id: int, now: datetime | None = None) -> bool:
     ):
         return False
     enrolment.offer_expires_at = None
-    _record(enrolment, EnrolmentStatus.WITHDRAWN, "offer_expired", None, now=now)
+    record_decision(enrolment, EnrolmentStatus.WITHDRAWN, "offer_expired", None, now=now)
     from catalog.notifications.notices import offer_expired
 
     offer_expired(enrolment.user, offering)
@@ -482,7 +482,7 @@ def nominate(actor: User, enrolment_id: int, note: str = "") -> Enrolment:
     _require_focal_point_for(actor, enrolment.country_code)
     if enrolment.status != EnrolmentStatus.APPLIED:
         raise EnrolmentConflict(_("Only an application that waits can be nominated."))
-    _record(enrolment, EnrolmentStatus.NOMINATED, "nominated", actor, note)
+    record_decision(enrolment, EnrolmentStatus.NOMINATED, "nominated", actor, note)
     _tell(enrolment.user, "nominated", enrolment, note)
     return enrolment
 
@@ -500,7 +500,7 @@ def decline(actor: User, enrolment_id: int, note: str = "") -> Enrolment:
         EnrolmentStatus.WAITLISTED,
     ):
         raise EnrolmentConflict(_("Only a pending application can be declined."))
-    _record(enrolment, EnrolmentStatus.DECLINED, "declined", actor, note)
+    record_decision(enrolment, EnrolmentStatus.DECLINED, "declined", actor, note)
     _tell(enrolment.user, "declined", enrolment, note)
     return enrolment
 
@@ -526,7 +526,7 @@ def nominate_directly(
             _("%(name)s has not completed: %(names)s.", name=person.name, names=names), missing
         )
     enrolment = Enrolment(user=person, offering=offering, country_code=person.country_code)
-    _record(enrolment, EnrolmentStatus.NOMINATED, "nominated", actor, note, now=now)
+    record_decision(enrolment, EnrolmentStatus.NOMINATED, "nominated", actor, note, now=now)
     _insert(enrolment)
     _tell(person, "nominated", enrolment, note)
     return enrolment
@@ -579,7 +579,9 @@ def accept_invitations(user: User, now: datetime | None = None) -> list[Enrolmen
         enrolment = Enrolment(
             user=user, offering=invitation.offering, country_code=invitation.country_code
         )
-        _record(enrolment, EnrolmentStatus.NOMINATED, "nominated", invitation.invited_by, now=now)
+        record_decision(
+            enrolment, EnrolmentStatus.NOMINATED, "nominated", invitation.invited_by, now=now
+        )
         db.session.add(enrolment)
         enrolments.append(enrolment)
     return enrolments
@@ -627,7 +629,7 @@ def remove(actor: User, enrolment_id: int, note: str, now: datetime | None = Non
     if enrolment.status not in (EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED):
         raise EnrolmentConflict(_("Only a confirmed or waiting person can be removed."))
     freed = enrolment.status == EnrolmentStatus.CONFIRMED
-    _record(enrolment, EnrolmentStatus.WITHDRAWN, "removed", actor, note)
+    record_decision(enrolment, EnrolmentStatus.WITHDRAWN, "removed", actor, note)
     _tell(enrolment.user, "removed", enrolment, note)
     db.session.flush()
     if freed:
@@ -672,7 +674,9 @@ def override_prerequisites(
         kind = "confirmed" if enrolment.status == EnrolmentStatus.CONFIRMED else "waitlisted"
         _tell(person, kind, enrolment)
     else:
-        _record(enrolment, EnrolmentStatus.NOMINATED, "prerequisite_override", actor, reason)
+        record_decision(
+            enrolment, EnrolmentStatus.NOMINATED, "prerequisite_override", actor, reason
+        )
         _insert(enrolment)
     return enrolment
 

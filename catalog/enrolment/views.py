@@ -71,6 +71,12 @@ ACTION_LABELS = {
     "withdrew": _l("Withdrew"),
     "removed": _l("Removed by the coordinator"),
     "prerequisite_override": _l("Admitted without the prerequisite courses"),
+    "accepted": _l("Accepted the place offered from the waiting list"),
+    "offer_expired": _l("The place offered was not accepted in time"),
+    "result_passed": _l("Result: passed"),
+    "result_distinction": _l("Result: passed with distinction"),
+    "result_failed": _l("Result: not passed"),
+    "result_no_show": _l("Result: did not attend"),
 }
 
 FINISHED = (EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED, EnrolmentStatus.NO_SHOW)
@@ -305,7 +311,7 @@ def apply(offering_id: int):
 @bp.route("/offerings/<int(max=2147483647):offering_id>/watch", methods=["POST"])
 @login_required
 def watch(offering_id: int):
-    """"Tell me when enrolment opens", and its undo."""
+    """ "Tell me when enrolment opens", and its undo."""
     back = url_for("catalogue.offering", offering_id=offering_id)
     _action_form()
     if request.form.get("stop"):

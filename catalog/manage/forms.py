@@ -123,6 +123,12 @@ class CourseForm(FlaskForm):
         description=_l("Optional; for example 7 for a medical course, 42 for six weeks."),
         render_kw={"min": 1},
     )
+    qualification_valid_years = IntegerField(
+        _l("Qualification valid for (years)"),
+        validators=[Optional()],
+        description=_l("Optional; leave empty when the qualification does not lapse."),
+        render_kw={"min": 1},
+    )
     prerequisites = CheckboxListField(
         _l("Prerequisites"),
         coerce=int,
@@ -150,12 +156,19 @@ class CourseForm(FlaskForm):
             "summary": course.summary,
             "description": course.description,
             "duration_days": course.duration_days,
+            "qualification_valid_years": course.qualification_valid_years,
             "prerequisites": [prerequisite.id for prerequisite in course.prerequisites],
         }
 
     def values_complete(self) -> bool:
         """Whether the values the course rules need were all read."""
-        needed = (self.discipline, self.level, self.programme, self.duration_days)
+        needed = (
+            self.discipline,
+            self.level,
+            self.programme,
+            self.duration_days,
+            self.qualification_valid_years,
+        )
         return all(not field.errors for field in needed)
 
     def values(self) -> CourseValues:
@@ -168,6 +181,7 @@ class CourseForm(FlaskForm):
             summary=self.summary.data or "",
             description=self.description.data or "",
             duration_days=self.duration_days.data,
+            qualification_valid_years=self.qualification_valid_years.data,
             prerequisite_ids=list(self.prerequisites.data or []),
         )
 

@@ -88,6 +88,7 @@ class CourseValues:
     summary: str = ""
     description: str = ""
     duration_days: int | None = None
+    qualification_valid_years: int | None = None
     prerequisite_ids: list[int] = field(default_factory=list)
 
 
@@ -150,6 +151,10 @@ def course_problems(values: CourseValues, course: Course | None = None) -> list[
         problems.append(Problem("title", _("Enter a title.")))
     if values.duration_days is not None and values.duration_days < 1:
         problems.append(Problem("duration_days", _("A course lasts at least one day.")))
+    if values.qualification_valid_years is not None and values.qualification_valid_years < 1:
+        problems.append(
+            Problem("qualification_valid_years", _("A qualification lasts at least one year."))
+        )
 
     wanted = set(values.prerequisite_ids)
     if course_id is not None and course_id in wanted:
@@ -177,6 +182,7 @@ def _apply_course_values(course: Course, values: CourseValues) -> None:
     course.summary = (values.summary or "").strip()
     course.description = values.description or ""
     course.duration_days = values.duration_days
+    course.qualification_valid_years = values.qualification_valid_years
     ids = set(values.prerequisite_ids)
     course.prerequisites = (
         list(db.session.scalars(select(Course).where(Course.id.in_(ids)))) if ids else []

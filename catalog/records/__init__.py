@@ -5,6 +5,6 @@ from the training of trainers, and end-of-course feedback. The rules live in
 from flask import Blueprint
 
 # The certificate's print style sheet is this feature's own static file.
-bp = Blueprint("records", __name__, static_folder="static", static_url_path="/records/static")
+bp = Blueprint("records", __name__)
 
 from catalog.records import views  # noqa: E402,F401  (routes attach to bp)

@@ -37,9 +37,9 @@ from catalog.catalogue.rules import Problem
 from catalog.database import utcnow
 from catalog.enrolment.locking import lock_offering
 
-# _record is the enrolment workflow's one way to change a status and log the event;
+# record_decision is the enrolment workflow's one way to change a status and log the event;
 # results go through it too, so an enrolment's history stays in one place.
-from catalog.enrolment.services import SEAT_HOLDING, _record
+from catalog.enrolment.services import SEAT_HOLDING, record_decision
 from catalog.extensions import db
 from catalog.manage.services import InvalidValues
 from catalog.models import (
@@ -369,7 +369,7 @@ def record_results(
         if result_of(enrolment) == result:
             continue
         status, distinction = RESULT_STATUS[result]
-        _record(enrolment, status, f"result_{result.value}", actor, now=now)
+        record_decision(enrolment, status, f"result_{result.value}", actor, now=now)
         enrolment.distinction = distinction
         enrolment.result_recorded_at = now
         _settle_certificate(enrolment, certificates.get(enrolment_id), now)
