@@ -3,6 +3,7 @@
 from catalog.models.course import (
     Course,
     CourseStatus,
+    CourseTranslation,
     Discipline,
     Level,
     Programme,
@@ -56,6 +57,7 @@ __all__ = [
     "Country",
     "Course",
     "CourseStatus",
+    "CourseTranslation",
     "DeliveryMode",
     "Discipline",
     "Enrolment",

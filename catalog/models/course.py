@@ -93,6 +93,24 @@ class Course(TimestampMixin, db.Model):
     offerings: Mapped[list[Offering]] = relationship(
         back_populates="course", order_by="Offering.starts_on"
     )
+    # The language title, summary and description are written in.
+    content_language: Mapped[str] = mapped_column(String(8), default="en")
+    translations: Mapped[list[CourseTranslation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def text_in(self, language: str) -> tuple[str, str, str]:
+        """(title, summary, description) in ``language``, each falling back to the
+        original when the translation lacks it."""
+        if language != self.content_language:
+            for translation in self.translations:
+                if translation.language == language:
+                    return (
+                        translation.title or self.title,
+                        translation.summary or self.summary,
+                        translation.description or self.description,
+                    )
+        return self.title, self.summary, self.description
 
     def __repr__(self) -> str:
         return f"<Course {self.code}>"
@@ -102,3 +120,18 @@ class Course(TimestampMixin, db.Model):
 @event.listens_for(Course, "before_update")
 def _refresh_search_text(mapper, connection, course: Course) -> None:
     course.search_text = fold(f"{course.code} {course.title} {course.summary}")
+
+
+class CourseTranslation(db.Model):
+    """A course's title, summary and description in another language than the one
+    it was written in; pages fall back to the original where a translation is missing."""
+
+    __tablename__ = "course_translations"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_LINE_OCTETS = 75
 # RFC 5545 TEXT may not hold control characters other than HTAB.
@@ -214,6 +216,51 @@ def _timezone_problems(root: Component) -> tuple[list[str], set[str]]:
     return problems, set(names)
 
 
+def _offset(text: str) -> timedelta:
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    hours, minutes, seconds = int(digits[0:2]), int(digits[2:4]), int(digits[4:6] or 0)
+    return sign * timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _offset_problems(root: Component) -> list[str]:
+    """Each event time's offset read from the feed's VTIMEZONE, against the zone
+    database. Checked for zones written as one observance per change (DTSTART only,
+    as the catalogue writes them); zones with RRULE observances are left to the
+    parsers."""
+    zones = {}
+    for zone in root.walk("VTIMEZONE"):
+        observances = zone.walk("STANDARD") + zone.walk("DAYLIGHT")
+        if any(o.all("RRULE") or o.all("RDATE") for o in observances):
+            continue
+        onsets = sorted(
+            (datetime.strptime(o.first("DTSTART").value, "%Y%m%dT%H%M%S"), o)
+            for o in observances
+            if o.first("DTSTART") and o.first("TZOFFSETTO")
+        )
+        zones[zone.first("TZID").value] = onsets
+    problems = []
+    for event in root.walk("VEVENT"):
+        for name in ("DTSTART", "DTEND"):
+            line = event.first(name)
+            tzid = line.params.get("TZID") if line else None
+            if tzid not in zones or not _LOCAL_DATETIME.match(line.value):
+                continue
+            local = datetime.strptime(line.value, "%Y%m%dT%H%M%S")
+            before = [o for onset, o in zones[tzid] if onset <= local]
+            if not before:
+                problems.append(f"{name} {line.value}: before every observance of {tzid}")
+                continue
+            written = _offset(before[-1].first("TZOFFSETTO").value)
+            try:
+                actual = local.replace(tzinfo=ZoneInfo(tzid)).utcoffset()
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            if written != actual:
+                problems.append(f"{name} {line.value} {tzid}: VTIMEZONE says {written}, {actual}")
+    return problems
+
+
 def feed_problems(body: bytes, *, subscription: bool = True) -> list[str]:
     """Every rule of FEEDS.md this feed breaks; an empty list when it keeps them all."""
     problems = _octet_problems(body)
@@ -252,4 +299,5 @@ def feed_problems(body: bytes, *, subscription: bool = True) -> list[str]:
         line.params["TZID"] for event in events for line in event.lines if "TZID" in line.params
     }
     problems += [f"VTIMEZONE {name} is not used" for name in sorted(zones - used)]
+    problems += _offset_problems(root)
     return problems

@@ -330,6 +330,10 @@ DEFECTS = {
         "UNTIL",
     ),
     "no SEQUENCE": (lambda b: b.replace(b"SEQUENCE:0\r\n", b"", 1), "no SEQUENCE"),
+    "wrong offset in the VTIMEZONE": (
+        lambda b: b.replace(b"TZOFFSETTO:-0500", b"TZOFFSETTO:-0600"),
+        "VTIMEZONE says",
+    ),
     "control character": (
         lambda b: b.replace(b"SUMMARY:Session", b"SUMMARY:Se\x0bssion", 1),
         "control",
