@@ -5,7 +5,7 @@ from datetime import date, datetime
 from flask import Flask, request
 from flask_babel import format_date, format_time, get_locale, get_timezone
 
-from catalog.i18n import LANGUAGE_NAMES
+from catalog.i18n import LANGUAGE_NAMES, course_text, lang_attribute
 from catalog.labels import label, label_of
 from catalog.models import DeliveryMode, Discipline, Level, Programme, Region
 from catalog.timeutil import in_zone
@@ -50,6 +50,9 @@ FACET_LABELLERS = {
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(label=label, zoned=zoned, date_range=date_range)
+    # {% set text = course|in_language %}: the course's words in the reader's language;
+    # <h1{{ text.title_language|lang_attr }}> marks a title left untranslated.
+    app.jinja_env.filters.update(in_language=course_text, lang_attr=lang_attribute)
     from catalog.feeds.links import subscribe_links
 
     app.jinja_env.globals.update(time_span=time_span, subscribe_links=subscribe_links)

@@ -33,14 +33,18 @@ def feed_url(offering_id: int) -> str:
     return absolute_url(f"/feeds/offerings/{offering_id}.ics")
 
 
-def offering_json(offering: Offering, seats_left: int, now: datetime) -> dict:
-    """One offering; its course must already be loaded (no query is issued here)."""
+def offering_json(
+    offering: Offering, seats_left: int, now: datetime, language: str | None = None
+) -> dict:
+    """One offering; its course must already be loaded (no query is issued here).
+    ``language`` asks for the course title in that language, falling back to the
+    original; without it the title is the original."""
     course = offering.course
     return {
         "id": offering.id,
         "status": offering.status.value,
         "course_code": course.code,
-        "title": course.title,
+        "title": course.text_in(language)[0] if language else course.title,
         "discipline": course.discipline.value,
         "level": course.level.value,
         "mode": offering.delivery_mode.value,

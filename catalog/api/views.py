@@ -4,6 +4,7 @@ page filters them (both go through ``catalog.catalogue.search``)."""
 from collections.abc import Mapping
 
 from flask import Response, abort, current_app, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -35,6 +36,16 @@ def pagination(args: Mapping[str, str]) -> tuple[int, int]:
     return page, per_page
 
 
+def content_language(args: Mapping[str, str]) -> str | None:
+    """``lang``: the language wanted for course titles (one of LANGUAGES), or None
+    for each course's original; a bad value raises FilterError."""
+    raw = (args.get("lang") or "").strip().lower()
+    languages = current_app.config["LANGUAGES"]
+    if raw and raw not in languages:
+        raise FilterError("lang", _("must be one of %(values)s", values=", ".join(languages)))
+    return raw or None
+
+
 @bp.errorhandler(FilterError)
 def bad_parameter(error: FilterError) -> Response:
     return json_error(400, error.message, parameter=error.parameter)
@@ -54,11 +65,12 @@ def offerings():
     """Published offerings that have not ended, soonest first, one page at a time."""
     filters = CatalogueFilters.from_args(request.args, current_app.config["LANGUAGES"])
     page, per_page = pagination(request.args)
+    language = content_language(request.args)
     now = utcnow()
     results = search_offerings(filters, now, page=page, per_page=per_page)
     return {
         "items": [
-            offering_json(offering, results.seats_left[offering.id], now)
+            offering_json(offering, results.seats_left[offering.id], now, language)
             for offering in results.items
         ],
         "total": results.total,
@@ -73,13 +85,14 @@ def offerings():
 @bp.get("/offerings/<int(max=2147483647):offering_id>")
 def offering(offering_id: int):
     """One offering with its sessions; cancelled ones too, so clients learn of it."""
+    language = content_language(request.args)
     offering = db.session.scalar(
         select(Offering)
         .where(Offering.id == offering_id)
         .options(joinedload(Offering.course), selectinload(Offering.sessions))
     )
     if offering is None or not offering_is_listed(offering):
-        abort(404, f"There is no published offering with id {offering_id}.")
-    item = offering_json(offering, seats_left([offering])[offering.id], utcnow())
+        abort(404, _("There is no published offering with id %(id)d.", id=offering_id))
+    item = offering_json(offering, seats_left([offering])[offering.id], utcnow(), language)
     item["sessions"] = [session_json(session) for session in offering.sessions]
     return item

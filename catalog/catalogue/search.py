@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, literal_column, select
 from sqlalchemy.orm import contains_eager
 
@@ -62,7 +63,7 @@ def whole_number(args: Mapping[str, str], name: str, default: int, maximum: int)
         return default
     # isascii: int() would also take "1_0" and other scripts' digits.
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
-        raise FilterError(name, f"must be a whole number between 1 and {maximum}")
+        raise FilterError(name, _("must be a whole number between 1 and %(max)d", max=maximum))
     return int(raw)
 
 
@@ -112,7 +113,7 @@ class CatalogueFilters:
                 return enum_class(raw)
             except ValueError:
                 allowed = ", ".join(member.value for member in enum_class)
-                raise FilterError(name, f"must be one of {allowed}") from None
+                raise FilterError(name, _("must be one of %(values)s", values=allowed)) from None
 
         def day(name: str) -> date | None:
             raw = value(name)
@@ -121,20 +122,22 @@ class CatalogueFilters:
             try:
                 return date.fromisoformat(raw)
             except ValueError:
-                raise FilterError(name, "must be a date written YYYY-MM-DD") from None
+                raise FilterError(name, _("must be a date written YYYY-MM-DD")) from None
 
         country = value("country").upper() or None
         if country and (len(country) != 2 or not country.isalpha()):
-            raise FilterError("country", "must be a two-letter ISO 3166 country code")
+            raise FilterError("country", _("must be a two-letter ISO 3166 country code"))
         language = value("language").lower() or None
         if language and language not in languages:
-            raise FilterError("language", f"must be one of {', '.join(languages)}")
+            raise FilterError(
+                "language", _("must be one of %(values)s", values=", ".join(languages))
+            )
         open_raw = value("open").lower()
         if open_raw not in {"", "0", "1", "true", "false", "yes", "no", "on", "off"}:
-            raise FilterError("open", "must be true or false")
+            raise FilterError("open", _("must be true or false"))
         q = value("q")
         if len(q) > MAX_QUERY_LENGTH:
-            raise FilterError("q", f"must be at most {MAX_QUERY_LENGTH} characters")
+            raise FilterError("q", _("must be at most %(max)d characters", max=MAX_QUERY_LENGTH))
         filters = cls(
             discipline=choice("discipline", Discipline),
             level=choice("level", Level),
@@ -149,7 +152,7 @@ class CatalogueFilters:
             q=q,
         )
         if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
-            raise FilterError("to", "must not be before from")
+            raise FilterError("to", _("must not be before from"))
         return filters
 
     def to_args(self, **changes) -> dict[str, str]:

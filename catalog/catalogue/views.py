@@ -22,6 +22,7 @@ from catalog.catalogue.search import (
     whole_number,
 )
 from catalog.extensions import db
+from catalog.i18n import course_text
 from catalog.markdown import render_markdown
 from catalog.models import Country, Course, CourseStatus, Offering, OfferingPartner, OfferingStatus
 
@@ -78,7 +79,7 @@ def course(code: str):
     return render_template(
         "catalogue/course.html",
         course=course,
-        description=render_markdown(course.description),
+        description=render_markdown(course_text(course).description),
         offerings=offerings,
         seats=seats_left(offerings),
         today=now().date(),

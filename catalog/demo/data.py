@@ -27,6 +27,10 @@ DEMO_NOTICE = (
     "Illustrative demo data: dates, names and numbers are made up and are not an "
     "official United Nations announcement."
 )
+DEMO_NOTICE_FR = (
+    "Données de démonstration : les dates, les noms et les chiffres sont fictifs et ne "
+    "constituent pas une annonce officielle de l'Organisation des Nations Unies."
+)
 
 # Enrolment windows: announced about two months ahead, nominations close two weeks
 # before the start so seats can be confirmed and travel arranged.
@@ -438,6 +442,102 @@ COURSES = (
         "Personnel who will operate small unmanned aircraft in their unit.",
     ),
 )
+
+
+@dataclass(frozen=True)
+class CourseTranslationSpec:
+    """A course's words in another language; the description is built like the original's."""
+
+    language: str
+    title: str
+    summary: str
+    overview: str
+    topics: tuple[str, ...]
+    audience: str
+
+
+# French versions of a few courses, so the catalogue shows both languages and the
+# fallback to English for the rest. Illustrative wording, not official UN titles.
+COURSE_TRANSLATIONS = {
+    "TPP-ENG-HEE-B": CourseTranslationSpec(
+        "fr",
+        "Engins lourds du génie : niveau de base",
+        "Six semaines de conduite de pelles hydrauliques, niveleuses, chargeuses et "
+        "bouteurs selon les normes des Nations Unies.",
+        "Les unités du génie construisent et entretiennent les routes, les camps et les "
+        "pistes d'atterrissage dont dépend une mission. Ce cours forme les conducteurs "
+        "aux engins lourds nécessaires à ces travaux ; l'essentiel du temps se passe sur "
+        "les machines.",
+        (
+            "Conduite en sécurité et contrôles quotidiens des pelles hydrauliques, "
+            "niveleuses, chargeuses sur pneus et bouteurs",
+            "Terrassement : déblai, remblai, nivellement et compactage",
+            "Construction et réfection de routes non revêtues et de leur drainage",
+            "Travail en sécurité à proximité d'autres engins et de personnes sur un chantier",
+        ),
+        "Personnel du génie militaire des pays fournisseurs de contingents appelé à être "
+        "déployé avec une unité du génie. Aucune expérience préalable des engins n'est "
+        "requise.",
+    ),
+    "TPP-MED-BFA": CourseTranslationSpec(
+        "fr",
+        "Cours des Nations Unies de secourisme entre camarades",
+        "Le niveau de base de premiers secours que tout Casque bleu devrait avoir.",
+        "Les premières minutes qui suivent une blessure décident souvent de l'issue. Ce "
+        "cours enseigne les premiers secours que tout membre du personnel de maintien de "
+        "la paix peut donner à un camarade en attendant l'arrivée des secours médicaux.",
+        (
+            "Arrêter une hémorragie grave et poser un garrot",
+            "Libérer les voies aériennes et mettre en position latérale de sécurité",
+            "Déplacer un blessé en sécurité et demander une évacuation",
+        ),
+        "Tout le personnel en uniforme qui se prépare à un déploiement.",
+    ),
+    "TPP-MED-FMAC": CourseTranslationSpec(
+        "fr",
+        "Cours des Nations Unies pour assistants médicaux de terrain",
+        "Sept jours de soins vitaux pour du personnel non médical loin de tout hôpital.",
+        "De nombreuses unités servent à plusieurs heures de tout bloc chirurgical. Les "
+        "assistants médicaux de terrain donnent les soins qui maintiennent un blessé en "
+        "vie pendant la première heure, selon la directive 10-1-2 des Nations Unies sur "
+        "la prise en charge des blessés.",
+        (
+            "Évaluation et triage des blessés",
+            "Contrôle des hémorragies, voies aériennes et respiration",
+            "Préparation des blessés à l'évacuation et passation",
+            "Exercices sur scénarios en conditions réalistes",
+        ),
+        "Personnel non médical désigné comme assistant médical de terrain de son unité.",
+    ),
+    "TPP-MED-FMAC-T": CourseTranslationSpec(
+        "fr",
+        "Cours des Nations Unies pour assistants médicaux de terrain : formation des formateurs",
+        "Prépare des assistants médicaux de terrain expérimentés à enseigner eux-mêmes le cours.",
+        "Les diplômés aident les centres nationaux de formation à organiser le cours pour "
+        "assistants médicaux de terrain sans formateurs extérieurs.",
+        (
+            "Enseigner des gestes médicaux pratiques",
+            "Conduire des scénarios et évaluer les stagiaires",
+            "Maintenir un cours au niveau de la norme des Nations Unies",
+        ),
+        "Diplômés du cours pour assistants médicaux de terrain qui formeront d'autres personnes.",
+    ),
+    "TPP-C4-SIG": CourseTranslationSpec(
+        "fr",
+        "Cours de transmissions de campagne",
+        "Communications radio et réseaux pour les opérations de paix, à l'UNCAP d'Entebbe.",
+        "Des communications fiables assurent la cohésion d'une mission. Les stagiaires "
+        "installent et exploitent le matériel radio et de données utilisé dans les "
+        "missions des Nations Unies.",
+        (
+            "Procédures et matériel radio",
+            "Réseaux de campagne et terminaux satellitaires",
+            "Maintenir les communications : pannes et dépannage",
+        ),
+        "Personnel des transmissions des pays fournisseurs de contingents ou de personnel "
+        "de police.",
+    ),
+}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from catalog.geo.services import sync_countries
 from catalog.models import (
     Course,
     CourseStatus,
+    CourseTranslation,
     DeliveryMode,
     Enrolment,
     EnrolmentStatus,
@@ -127,6 +128,25 @@ def course_description(spec: data.CourseSpec) -> str:
         first = " and ".join(f"**{titles[code]}**" for code in spec.prerequisites)
         parts += ["## Before you apply", f"Complete {first} first."]
     parts.append(f"*{data.DEMO_NOTICE}*")
+    return "\n\n".join(parts)
+
+
+def translated_description(spec: data.CourseSpec, french: data.CourseTranslationSpec) -> str:
+    """The French description, laid out like ``course_description``; a prerequisite
+    without a French title is named by its English one."""
+    parts = [
+        french.overview,
+        "## Ce que vous apprendrez",
+        "\n".join(f"- {topic}" for topic in french.topics),
+        "## Public visé",
+        french.audience,
+    ]
+    if spec.prerequisites:
+        titles = {course.code: course.title for course in data.COURSES}
+        titles.update({code: text.title for code, text in data.COURSE_TRANSLATIONS.items()})
+        first = " et ".join(f"**{titles[code]}**" for code in spec.prerequisites)
+        parts += ["## Avant de vous inscrire", f"Suivez d'abord {first}."]
+    parts.append(f"*{data.DEMO_NOTICE_FR}*")
     return "\n\n".join(parts)
 
 
@@ -242,7 +262,18 @@ def _add_courses() -> dict[str, Course]:
             description=course_description(spec),
             duration_days=spec.days,
             prerequisites=[courses[code] for code in spec.prerequisites],
+            content_language="en",
         )
+        french = data.COURSE_TRANSLATIONS.get(spec.code)
+        if french is not None:
+            course.translations.append(
+                CourseTranslation(
+                    language=french.language,
+                    title=french.title,
+                    summary=french.summary,
+                    description=translated_description(spec, french),
+                )
+            )
         db.session.add(course)
         courses[spec.code] = course
     return courses

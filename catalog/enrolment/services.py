@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,7 @@ from catalog.database import utcnow
 from catalog.enrolment.locking import lock_offering
 from catalog.extensions import db
 from catalog.feeds.services import absolute
+from catalog.i18n import course_text
 from catalog.models import (
     CLOSED_STATUSES,
     Course,
@@ -236,8 +238,9 @@ _MESSAGES = {
 def _tell(user: User, kind: str, enrolment: Enrolment, note: str = "") -> None:
     """Queue a message in the recipient's language; sent after commit by the outbox."""
     offering = enrolment.offering
-    title = f"{offering.course.code} {offering.course.title} ({offering.starts_on:%Y-%m-%d})"
     with in_language_of(user):
+        words = course_text(offering.course)
+        title = f"{offering.course.code} {words.title} ({format_date(offering.starts_on)})"
         subject, first_line = _MESSAGES[kind](title)
         paragraphs = [first_line]
         if kind == "promoted" and enrolment.offer_expires_at is not None:

@@ -18,6 +18,7 @@ from flask import Response, abort, current_app, flash, make_response, redirect, 
 from flask import render_template as render
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -866,10 +867,12 @@ def release_quotas(offering_id: int):
         _refuse(_("Country quotas bind until their release date."), 422, back)
     promoted = _decide(back, services.release_quotas, offering_id)
     flash(
-        _(
+        ngettext(
+            "Unused country seats are open to everyone; %(num)d person moved from the "
+            "waiting list to a seat.",
             "Unused country seats are open to everyone; %(num)d people moved from the "
             "waiting list to a seat.",
-            num=len(promoted),
+            len(promoted),
         ),
         "success",
     )

@@ -56,6 +56,7 @@ class TimedEvent:
     modified: datetime  # aware UTC: DTSTAMP and LAST-MODIFIED
     conference_url: str = ""
     organizer: str = ""  # mailto: address, needed with METHOD
+    attendee: str = ""  # mailto: address of the invitation's recipient
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,8 @@ def event_bytes(item: TimedEvent | AllDayEvent) -> bytes:
             lines.append(f"CONFERENCE;FEATURE=VIDEO;VALUE=URI:{_uri(item.conference_url)}")
         if item.organizer:
             lines.append(f"ORGANIZER:{_uri(item.organizer)}")
+        if item.attendee:
+            lines.append(f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:{_uri(item.attendee)}")
     lines.append("END:VEVENT")
     return b"".join(_fold(line) for line in lines)
 

@@ -1,9 +1,16 @@
 """Which sessions each feed holds, turned into calendar events, with caching.
 
-A feed is identified by its kind and parameters. Before building, one aggregate
-query reads the feed's version (row counts and latest changes); an unchanged
-version answers from the cached bytes without loading a single session, so
-repeat requests and 304s stay cheap however large the feed.
+A feed is identified by its kind and parameters. Three levels of cost:
+
+- nothing was written in this process since the cached feed was checked, less
+  than ``FRESH_FOR`` ago: the cached bytes, without a query;
+- otherwise one aggregate query reads the feed's version (row counts, latest
+  changes, the sum of session revisions); an unchanged version answers from the
+  cached bytes without loading a single session;
+- a changed version rebuilds the feed, reading again only the sessions that
+  changed when nothing but sessions did (see ``_session_events``).
+
+Benchmarked by ``bench/feeds.py``.
 """
 
 from __future__ import annotations

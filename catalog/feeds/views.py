@@ -10,6 +10,7 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import http_date
 
@@ -40,27 +41,43 @@ PRIVATE_CACHE = "private, no-cache"
 def _calendar_response(feed: Feed, public: bool) -> Response:
     # Header values are written as strings: a repeat request for a large feed costs
     # little more than a hello-world response, so every microsecond shows.
+    etag = f'"{feed.etag}"'
+    caching = PUBLIC_CACHE if public else PRIVATE_CACHE
+    if request.headers.get("If-None-Match") == etag:
+        # The usual revalidation, a client echoing the ETag it was given, answered
+        # directly with what make_conditional's 304 would carry; every other
+        # validator goes through make_conditional below.
+        response = Response(status=304)
+        response.headers.remove("Content-Type")
+        response.headers["Date"] = http_date()
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = caching
+        if not public:
+            response.headers["Referrer-Policy"] = "no-referrer"
+        return response
     response = Response(feed.body, content_type="text/calendar; charset=utf-8")
     headers = response.headers
     headers["Content-Disposition"] = f'inline; filename="{feed.filename}"'
-    headers["ETag"] = f'"{feed.etag}"'
+    headers["ETag"] = etag
     # HTTP dates count whole seconds: a date in the second that is still running is a
     # weak validator (RFC 9110 8.8.2.2), since a second change in the same second would
     # carry the same date and a client sending it back would be told nothing changed.
     # Until that second has passed only the ETag is offered.
     if feed.last_modified.replace(microsecond=0) + timedelta(seconds=1) <= utcnow():
         headers["Last-Modified"] = http_date(feed.last_modified)
-    if public:
-        headers["Cache-Control"] = PUBLIC_CACHE
-    else:
-        headers["Cache-Control"] = PRIVATE_CACHE
+    headers["Cache-Control"] = caching
+    if not public:
         headers["Referrer-Policy"] = "no-referrer"
     return response.make_conditional(request)
 
 
 @bp.get("/feeds/offerings/<int(max=2147483647):offering_id>.ics")
 def offering_feed_view(offering_id: int):
-    offering = db.session.get(Offering, offering_id)
+    # One query for the offering and its course, and nothing the feed does not use:
+    # a repeat request should cost little more than a hello-world response.
+    offering = db.session.get(
+        Offering, offering_id, options=[joinedload(Offering.course).lazyload("*")]
+    )
     if offering is None or not offering_is_listed(offering):
         abort(404)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):

@@ -30,10 +30,12 @@ from catalog.forms import (
     language_choices,
     timezone_choices,
 )
+from catalog.i18n import current_language, other_language
 from catalog.labels import LABELS
 from catalog.manage.services import (
     CourseValues,
     OfferingValues,
+    TranslatedText,
     instructor_query,
     quotas_text,
 )
@@ -85,6 +87,14 @@ class HostZoneField(TimezoneField):
             super().pre_validate(form)
 
 
+# The translation fields are named after the language they hold: the one the course
+# is not written in.
+TRANSLATION_LABELS = {
+    "fr": (_l("Title in French"), _l("Summary in French"), _l("Description in French")),
+    "en": (_l("Title in English"), _l("Summary in English"), _l("Description in English")),
+}
+
+
 class ActionForm(FlaskForm):
     """The small POST forms behind the publish, unpublish, cancel and reinstate buttons:
     nothing but the CSRF token and where to go back to."""
@@ -100,6 +110,11 @@ class CourseForm(FlaskForm):
             "Unique; letters, digits, dots, dashes and underscores, kept in capitals, "
             "e.g. TPP-ENG-HEE-B."
         ),
+    )
+    content_language = SelectField(
+        _l("Language of the title, summary and description"),
+        default=current_language,
+        description=_l("The translation below is in the other language."),
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     discipline = enum_select(_l("Discipline"), Discipline)
@@ -134,9 +149,29 @@ class CourseForm(FlaskForm):
         coerce=int,
         description=_l("Courses a trainee must have completed first."),
     )
+    # Optional; labelled by fill_choices with the language they hold.
+    translated_title = StringField(
+        validators=[Length(max=200)],
+        description=_l("Optional; readers of that language see the original where empty."),
+    )
+    translated_summary = TextAreaField(validators=[Length(max=500)])
+    translated_description = TextAreaField(render_kw={"rows": 8})
     submit = SubmitField(_l("Save course"))
 
+    @property
+    def translation_language(self) -> str:
+        """The language of the translation fields: the one the course is not written in."""
+        return other_language(self.content_language.data)
+
     def fill_choices(self, course: Course | None = None) -> None:
+        self.content_language.choices = language_choices()
+        labels = TRANSLATION_LABELS[self.translation_language]
+        for field_, label in zip(
+            (self.translated_title, self.translated_summary, self.translated_description),
+            labels,
+            strict=True,
+        ):
+            field_.label.text = label
         others = select(Course).order_by(Course.code)
         if course is not None:
             others = others.where(Course.id != course.id)
@@ -158,6 +193,13 @@ class CourseForm(FlaskForm):
             "duration_days": course.duration_days,
             "qualification_valid_years": course.qualification_valid_years,
             "prerequisites": [prerequisite.id for prerequisite in course.prerequisites],
+            "content_language": course.content_language,
+            **{
+                f"translated_{name}": getattr(translation, name)
+                for translation in course.translations
+                if translation.language == other_language(course.content_language)
+                for name in ("title", "summary", "description")
+            },
         }
 
     def values_complete(self) -> bool:
@@ -168,6 +210,7 @@ class CourseForm(FlaskForm):
             self.programme,
             self.duration_days,
             self.qualification_valid_years,
+            self.content_language,
         )
         return all(not field.errors for field in needed)
 
@@ -183,6 +226,13 @@ class CourseForm(FlaskForm):
             duration_days=self.duration_days.data,
             qualification_valid_years=self.qualification_valid_years.data,
             prerequisite_ids=list(self.prerequisites.data or []),
+            content_language=self.content_language.data,
+            translation=TranslatedText(
+                language=self.translation_language,
+                title=self.translated_title.data or "",
+                summary=self.translated_summary.data or "",
+                description=self.translated_description.data or "",
+            ),
         )
 
 

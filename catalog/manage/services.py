@@ -27,6 +27,7 @@ from catalog.models import (
     Country,
     Course,
     CourseStatus,
+    CourseTranslation,
     DeliveryMode,
     Discipline,
     Level,
@@ -45,6 +46,7 @@ from catalog.models import (
     UserRole,
     course_prerequisites,
 )
+from catalog.models.course import course_search_text
 from catalog.notifications import notices
 from catalog.timeutil import host_zone
 
@@ -75,6 +77,21 @@ class StatusError(ManageError):
 # --- Courses ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TranslatedText:
+    """A course's words in another language than it is written in; empty fields fall
+    back to the original, and all empty means no translation."""
+
+    language: str
+    title: str = ""
+    summary: str = ""
+    description: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.title.strip() or self.summary.strip() or self.description.strip())
+
+
 @dataclass
 class CourseValues:
     """What a coordinator can set on a course. The status is not among them: it
@@ -90,6 +107,10 @@ class CourseValues:
     duration_days: int | None = None
     qualification_valid_years: int | None = None
     prerequisite_ids: list[int] = field(default_factory=list)
+    # The language title, summary and description are written in; None keeps it.
+    content_language: str | None = None
+    # None leaves the course's translations as they are.
+    translation: TranslatedText | None = None
 
 
 def normalise_course_code(code: str) -> str:
@@ -187,6 +208,29 @@ def _apply_course_values(course: Course, values: CourseValues) -> None:
     course.prerequisites = (
         list(db.session.scalars(select(Course).where(Course.id.in_(ids)))) if ids else []
     )
+    if values.content_language is not None:
+        course.content_language = values.content_language
+    if values.translation is not None:
+        _apply_translation(course, values.translation)
+    # Search covers the translation too; a change to it alone leaves the course row
+    # untouched, which would not run the flush hook that keeps this up to date.
+    course.search_text = course_search_text(course)
+
+
+def _apply_translation(course: Course, text: TranslatedText) -> None:
+    """Store ``text`` as the course's translation into its language (none when empty).
+    A translation into the course's own language would never be shown: dropped."""
+    language = course.content_language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    kept = [t for t in course.translations if t.language not in (language, text.language)]
+    if not text.empty and text.language != language:
+        translation = next(
+            (t for t in course.translations if t.language == text.language), None
+        ) or CourseTranslation(language=text.language)
+        translation.title = text.title.strip()
+        translation.summary = text.summary.strip()
+        translation.description = text.description
+        kept.append(translation)
+    course.translations = kept
 
 
 def create_course(values: CourseValues) -> Course:

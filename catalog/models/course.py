@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, event
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NO_VALUE
 
 from catalog.database import TimestampMixin, str_enum
 from catalog.extensions import db
@@ -116,10 +117,20 @@ class Course(TimestampMixin, db.Model):
         return f"<Course {self.code}>"
 
 
+def course_search_text(course: Course) -> str:
+    """What search matches: code, title and summary, and the title and summary of each
+    translation already loaded (never loaded here: this runs during a flush)."""
+    parts = [course.code, course.title, course.summary]
+    translations = inspect(course).attrs.translations.loaded_value
+    if translations is not NO_VALUE:
+        parts += [text for t in translations for text in (t.title, t.summary) if text]
+    return fold(" ".join(part or "" for part in parts))
+
+
 @event.listens_for(Course, "before_insert")
 @event.listens_for(Course, "before_update")
 def _refresh_search_text(mapper, connection, course: Course) -> None:
-    course.search_text = fold(f"{course.code} {course.title} {course.summary}")
+    course.search_text = course_search_text(course)
 
 
 class CourseTranslation(db.Model):

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from catalog.extensions import db
 from catalog.feeds.ical import CalendarInfo, build_calendar
 from catalog.feeds.services import absolute, session_event, uid_domain
+from catalog.i18n import course_text
 from catalog.models import Enrolment, EnrolmentStatus, Offering, TrainingSession, User
 from catalog.notifications.compose import Link, in_language_of, queue_message
 from catalog.templating import time_span, zoned
@@ -60,7 +61,8 @@ def people_with_live_enrolments(offering_id: int) -> list[User]:
 
 
 def _title(offering: Offering) -> str:
-    return f"{offering.course.code} {offering.course.title}"
+    # Called inside in_language_of(recipient): the title in their language, if translated.
+    return f"{offering.course.code} {course_text(offering.course).title}"
 
 
 def _when(session: TrainingSession, user: User) -> str:
@@ -76,10 +78,15 @@ def _where(session: TrainingSession) -> list[str]:
     return lines
 
 
-def invitation_file(session: TrainingSession, method: str, organizer: str) -> bytes:
-    """The session as an e-mail invitation: the same UID and SEQUENCE as the feeds."""
+def invitation_file(
+    session: TrainingSession, method: str, organizer: str, attendee: str = ""
+) -> bytes:
+    """The session as an e-mail invitation: the same UID and SEQUENCE as the feeds,
+    addressed to ``attendee`` (iTIP wants one)."""
     event = session_event(session, session.offering, uid_domain())
-    event = replace(event, organizer=organizer)
+    event = replace(
+        event, organizer=organizer, attendee=f"mailto:{attendee}" if attendee else ""
+    )
     info = CalendarInfo(
         uid=f"calendar-session-{session.id}@{uid_domain()}",
         name=event.summary,
@@ -139,7 +146,7 @@ def session_changed(session: TrainingSession, change: str) -> int:
         with in_language_of(user):
             # Built per recipient so its description is in their language, not in
             # the language of whoever made the change.
-            attachment = invitation_file(session, method, organizer)
+            attachment = invitation_file(session, method, organizer, user.email)
             subjects = {
                 "added": _("New session: %(title)s", title=session.title),
                 "moved": _("Session changed: %(title)s", title=session.title),
@@ -190,8 +197,8 @@ def offering_cancelled(offering: Offering, people: list[User]) -> None:
                     "%(course)s, planned from %(start)s to %(end)s, is cancelled. "
                     "We are sorry for the change of plans.",
                     course=_title(offering),
-                    start=offering.starts_on.isoformat(),
-                    end=offering.ends_on.isoformat(),
+                    start=format_date(offering.starts_on, "long"),
+                    end=format_date(offering.ends_on, "long"),
                 )
             ]
             link = Link(_("Course page"), absolute("catalogue.offering", offering_id=offering.id))

@@ -95,6 +95,11 @@ def test_if_none_match_gives_304_with_no_body(client, paths, kind):
     assert again.status_code == 304
     assert again.data == b""
     assert again.headers["ETag"] == first.headers["ETag"]
+    # What a 304 must repeat of the 200 (RFC 9110 15.4.5), and no body headers.
+    for name in ("Cache-Control", "Date", "Vary"):
+        assert name in again.headers, name
+    assert "Content-Type" not in again.headers and "Content-Length" not in again.headers
+    assert again.headers.get("Referrer-Policy") == first.headers.get("Referrer-Policy")
     # A list of validators that includes the current one matches too.
     listed = client.get(path, headers={"If-None-Match": f'"stale", {first.headers["ETag"]}'})
     assert listed.status_code == 304
@@ -245,9 +250,9 @@ def test_an_unchanged_feed_is_answered_without_loading_sessions(client, paths, k
             again = client.get(path, headers=headers)
         assert again.status_code == status
         # Nothing was written since the feed was checked: no version query at all.
-        # The offering feed still loads the offering and its course (is it listed?);
+        # The offering feed still loads the offering with its course (is it listed?);
         # the personal feed looks up the token's owner.
-        assert queries.count == {"offering": 2, "catalogue": 0, "personal": 1}[kind], queries
+        assert queries.count == {"offering": 1, "catalogue": 0, "personal": 1}[kind], queries
 
 
 @pytest.mark.parametrize("kind", KINDS)

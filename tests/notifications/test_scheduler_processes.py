@@ -203,8 +203,8 @@ def test_a_second_scheduler_stands_by_and_run_once_refuses(database, schedulers)
 
         # The first one catches up at start, cron jobs included: every job runs
         # (delivery last) and the reminders reach the server.
-        wait_until(lambda: job_states(database) == set(JOB_IDS))
-        wait_until(lambda: len(mailbox.received) >= len(emails))
+        wait_until(lambda: job_states(database) == set(JOB_IDS), first)
+        wait_until(lambda: len(mailbox.received) >= len(emails), first)
         assert sorted(m["To"] for m in mailbox.received) == sorted(emails)
         assert second.process.poll() is None  # still standing by
         # SIGTERM stops both cleanly: running jobs finish, the lock is let go.
@@ -213,11 +213,11 @@ def test_a_second_scheduler_stands_by_and_run_once_refuses(database, schedulers)
     assert len(mailbox.received) == len(emails)
 
 
-def wait_until(condition, timeout: float = 30) -> None:
+def wait_until(condition, process: Scheduler, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"still not true after {timeout} s: {condition}")
+            pytest.fail(f"still not true after {timeout} s; the scheduler said:\n{process.stderr}")
         time.sleep(0.1)
 
 

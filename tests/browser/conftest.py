@@ -1,0 +1,70 @@
+"""Fixtures for the browser tests: one Chromium for the run, one served site per module.
+
+Every test here skips, saying why, when Debian's Chromium (``/usr/bin/chromium``) or
+the playwright package is missing; CI installs both.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason, running_site
+
+
+def pytest_collection_modifyitems(items):
+    reason = chromium_missing_reason()
+    if reason is None:
+        return
+    for item in items:
+        if "tests/browser/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def app_context():
+    """These tests bring their own database and server; the shared test database
+    (and its per-test cleaning) is not used."""
+    yield
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, shared by every browser test (a new context each)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Playwright starts the browser on a new, empty profile directory of its own.
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """Pages in new browser contexts (no cookies, no storage), closed after the test.
+
+    ``new_page(javascript=False, timezone="Asia/Tokyo")``: a visitor's browser.
+    """
+    contexts = []
+
+    def make(javascript: bool = True, timezone: str = "UTC", locale: str = "en-GB"):
+        context = chromium.new_context(
+            java_script_enabled=javascript,
+            timezone_id=timezone,
+            locale=locale,
+            viewport={"width": 1024, "height": 768},
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The demo catalogue served by gunicorn on loopback, for this module's tests."""
+    with running_site(tmp_path_factory.mktemp("browser-site")) as running:
+        yield running
