@@ -25,12 +25,12 @@ class PageType:
 
 def submit_empty_registration(page, site) -> None:
     page.locator("form.stack [type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 def submit_empty_course(page, site) -> None:
     page.locator("main form [type=submit]").last.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 VISITOR = [

@@ -309,7 +309,7 @@ def visit(page, site: Site, path: str) -> Visit:
 
     page.on("response", record)
     try:
-        response = page.goto(site.url(path), wait_until="networkidle")
+        response = page.goto(site.url(path), wait_until="load")
     finally:
         page.remove_listener("response", record)
     fetched = []
