@@ -27,7 +27,7 @@ $(JS_INSTALLED): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 		echo "node or npm not found: the ical.js feed checks will be skipped"; \
 	fi
 
-install: $(VENV)/.installed $(JS_INSTALLED)
+install: $(VENV)/.installed
 
 # Database at instance/catalog.db, upgraded to the latest migration, with demo data.
 setup: install
