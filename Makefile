@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install run setup test lint clean
+.PHONY: install run setup test lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ test: install $(JS_INSTALLED)
 
 lint: install
 	$(BIN)/ruff check .
+
+# Extract every marked string, merge it into the catalogues, compile them. Commit
+# messages.pot, the .po files and the compiled .mo files (the app reads the .mo).
+TRANSLATIONS := catalog/translations
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
+		--project "Peacekeeping Training Catalogue" \
+		--no-wrap -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 clean:
 	rm -rf $(VENV) instance/catalog.db .pytest_cache $(JS_DIR)/node_modules

@@ -43,6 +43,7 @@ from catalog.models.records import (
     TrainerAssignment,
     TrainerRole,
 )
+from catalog.models.security import PasswordResetToken, SecurityEvent
 from catalog.models.session import SessionStatus, TrainingSession
 from catalog.models.user import Gender, Role, User, UserRole
 
@@ -78,10 +79,12 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "PartnerRole",
+    "PasswordResetToken",
     "Programme",
     "Region",
     "Role",
     "SeatAllocation",
+    "SecurityEvent",
     "SessionReminder",
     "SessionStatus",
     "TrainingSession",

@@ -46,6 +46,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised by logout, password change and role changes: every session that carries
+    # an older number is logged out on its next request.
+    session_version: Mapped[int] = mapped_column(default=1)
     # Which notices the person wants; decisions about their place are always sent.
     reminders_enabled: Mapped[bool] = mapped_column(default=True)
     digest_enabled: Mapped[bool] = mapped_column(default=True)
