@@ -27,6 +27,16 @@ $(JS_INSTALLED): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 		echo "node or npm not found: the ical.js feed checks will be skipped"; \
 	fi
 
+# axe-core for the browser tests' accessibility checks, pinned the same way.
+AXE_DIR := tests/browser/js
+AXE_INSTALLED := $(AXE_DIR)/node_modules/.package-lock.json
+$(AXE_INSTALLED): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(AXE_DIR) --prefer-offline --no-audit --no-fund; \
+	else \
+		echo "node or npm not found: the axe-core accessibility checks will be skipped"; \
+	fi
+
 install: $(VENV)/.installed
 
 # Database at instance/catalog.db, upgraded to the latest migration, with demo data.
@@ -42,7 +52,7 @@ run: setup
 	$(FLASK) scheduler run & \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install $(JS_INSTALLED)
+test: install $(JS_INSTALLED) $(AXE_INSTALLED)
 	$(BIN)/pytest
 
 lint: install
@@ -59,4 +69,4 @@ translations: install
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 clean:
-	rm -rf $(VENV) instance/catalog.db .pytest_cache $(JS_DIR)/node_modules
+	rm -rf $(VENV) instance/catalog.db .pytest_cache $(JS_DIR)/node_modules $(AXE_DIR)/node_modules

@@ -6,6 +6,7 @@ environment; the development defaults only work on a developer's own machine.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -43,6 +44,33 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me logged in" lasts a month, not Flask-Login's default year.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+
+    # How many reverse proxies in front of the app set X-Forwarded-For (and -Proto).
+    # 0 trusts none: a client could otherwise pick its own address and slip past the
+    # rate limits. Behind one nginx or load balancer, set 1.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Rate-limit counts: memory:// is per process; production shares them between
+    # workers with redis://host:6379/0.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = "catalog"
+    RATELIMIT_STRATEGY = "sliding-window-counter"
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+    # A storage that stops answering is replaced by per-process memory, not a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Failed logins per client address and per account (e-mail address), and
+    # password-reset requests per address and per account.
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "10/minute")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute")
+    RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "5/hour")
+    RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3/hour")
+    # How long an e-mailed password-reset link works.
+    PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+    # Strict-Transport-Security max-age in seconds; 0 sends no header (plain-HTTP
+    # development must not pin browsers to HTTPS).
+    HSTS_SECONDS = 0
 
     # smtp (a real server), file (instance/mail/*.eml) or console.
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
@@ -87,12 +115,23 @@ class TestingConfig(Config):
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "console")
     # Hashing strength is not under test; keep the suite fast.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # The suite logs in hundreds of times from one address; the rate-limit tests
+    # build their own app with limits on.
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse these cookies unless they are Secure,
+    # for this exact host and path /: no sibling subdomain can plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember_token"
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = 365 * 24 * 3600
+    # Never answer a login with a 500 because the rate-limit storage failed.
+    RATELIMIT_SWALLOW_ERRORS = True
 
     @staticmethod
     def check(config) -> None:

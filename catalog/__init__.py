@@ -24,23 +24,35 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         config_class.check(app.config)
 
     register_extensions(app)
+    register_input_checks(app)
     register_blueprints(app)
+    register_security(app)
     register_cli(app)
     register_templating(app)
+    register_access_policy(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     from catalog import models  # noqa: F401  (every table on the metadata)
+    from catalog.database import take_write_lock_for_changes
     from catalog.extensions import babel, csrf, db, login_manager, migrate
     from catalog.i18n import select_locale, select_timezone
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    take_write_lock_for_changes(app)  # before any other hook reads
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+
+
+def register_input_checks(app: Flask) -> None:
+    """Refuse control characters and JSON-for-a-form before any view runs."""
+    from catalog.inputs import init_input_checks
+
+    init_input_checks(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -54,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from catalog.manage import bp as manage_bp
     from catalog.records import bp as records_bp
     from catalog.reports import bp as reports_bp
+    from catalog.security.admin import bp as admin_bp
     from catalog.sessions import bp as sessions_bp
     from catalog.transfer import bp as transfer_bp
 
@@ -68,7 +81,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(admin_bp)
     register_error_handlers(app)
+
+
+def register_security(app: Flask) -> None:
+    """Trusted proxies, security headers and rate limits (after the blueprints: the
+    limits wrap their views)."""
+    from catalog.security import init_security
+
+    init_security(app)
 
 
 def register_cli(app: Flask) -> None:
@@ -87,3 +109,11 @@ def register_templating(app: Flask) -> None:
     from catalog.templating import init_templating
 
     init_templating(app)
+
+
+def register_access_policy(app: Flask) -> None:
+    """Last, so every endpoint is registered and the other request hooks (which may
+    log a stale session out) have run before access is decided."""
+    from catalog.security.policy import init_policy
+
+    init_policy(app)

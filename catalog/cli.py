@@ -3,9 +3,16 @@
 import click
 from flask.cli import AppGroup
 
-from catalog.auth.services import AccountError, create_user
+from catalog.auth.services import (
+    AccountError,
+    create_user,
+    find_user_by_email,
+    roles_change_detail,
+    set_roles,
+)
 from catalog.extensions import db
 from catalog.models import Role
+from catalog.security.audit import EventKind, record
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -44,8 +51,36 @@ def create_user_command(email, password, roles, country, name, timezone, languag
         db.session.rollback()
         hint = "EMAIL" if error.field == "email" else f"--{error.field}"
         raise click.BadParameter(error.message, param_hint=hint) from None
+    db.session.flush()
+    # Roles granted from the command line are in the audit log like any others.
+    record(EventKind.ROLES_CHANGED, user, detail=roles_change_detail(set(), user.roles))
     db.session.commit()
     click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
+
+
+@users_cli.command("roles")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="Role the account is to hold; repeat for several. Others are revoked.",
+)
+def set_roles_command(email, roles):
+    """Give the account with EMAIL exactly these roles (and log it out everywhere)."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.BadParameter("No account has this e-mail address.", param_hint="EMAIL")
+    try:
+        changed = set_roles(None, user, [Role(role) for role in roles])
+    except AccountError as error:
+        db.session.rollback()
+        raise click.BadParameter(error.message, param_hint="--role") from None
+    db.session.commit()
+    verb = "now holds" if changed else "already holds"
+    click.echo(f"{user.email} {verb}: {', '.join(sorted(user.roles))}.")
 
 
 @countries_cli.command("sync")

@@ -109,3 +109,25 @@ def _begin_sqlite(connection) -> None:
     if connection.dialect.name == "sqlite":
         # ``sqlite_begin="BEGIN IMMEDIATE"`` takes the write lock at once (seat locking).
         connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+def take_write_lock_for_changes(app) -> None:
+    """On SQLite, begin every state-changing request (not GET or HEAD) with
+    ``BEGIN IMMEDIATE``.
+
+    A request that reads first and writes later (a login writes its audit row)
+    would otherwise hold a read lock and then ask to write; when another request
+    is writing, SQLite refuses that upgrade at once ("database is locked")
+    instead of waiting. Taking the write lock up front makes it wait its turn.
+    PostgreSQL needs nothing of the kind.
+    """
+    from flask import request
+
+    from catalog.extensions import db
+
+    @app.before_request
+    def _write_lock_first():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if db.engine.dialect.name == "sqlite" and not db.session().in_transaction():
+            db.session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})

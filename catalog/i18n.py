@@ -31,13 +31,24 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(languages)
 
 
+# Set by static/js/timezone.js from the visitor's browser; never trusted unchecked.
+TIMEZONE_COOKIE = "tz"
+
+
+def browser_timezone() -> str | None:
+    """The zone the visitor's browser reported (the ``tz`` cookie), when it is a real one."""
+    zone = request.cookies.get(TIMEZONE_COOKIE)
+    return zone if is_valid_timezone(zone) else None
+
+
 def select_timezone() -> str | None:
-    """The profile's zone for people who are logged in; UTC otherwise."""
+    """The profile's zone for people who are logged in, the browser's for visitors whose
+    browser ran the script; None otherwise, which Flask-Babel reads as UTC."""
     if not has_request_context():
         return None
     if current_user.is_authenticated and is_valid_timezone(current_user.timezone):
         return current_user.timezone
-    return None
+    return browser_timezone()
 
 
 def current_language() -> str:

@@ -1,11 +1,12 @@
 """Jinja filters and globals used by every template."""
 
+import re
 from datetime import date, datetime
 
 from flask import Flask, request
-from flask_babel import format_date, format_time, get_locale, get_timezone
+from flask_babel import format_date, format_percent, format_time, get_locale, get_timezone
 
-from catalog.i18n import LANGUAGE_NAMES, course_text, lang_attribute
+from catalog.i18n import LANGUAGE_NAMES, course_text, lang_attribute, select_timezone
 from catalog.labels import label, label_of
 from catalog.models import DeliveryMode, Discipline, Level, Programme, Region
 from catalog.timeutil import in_zone
@@ -38,6 +39,25 @@ def date_range(start: date, end: date) -> str:
     return f"{format_date(start, 'medium')} – {format_date(end, 'medium')}"
 
 
+def percent(value: float, decimals: str = ".0") -> str:
+    """A share (0.125) as a percentage in the reader's locale with set decimals: the
+    locale's own pattern, so "12.5%" in English and "12,5 %" in French. ``decimals``
+    is the pattern's fraction part: ".0" for exactly one digit, ".#" for at most one."""
+    pattern = get_locale().percent_formats[None].pattern
+    # The last 0 ends the integer part ("#,##0%", "#,##0\u00a0%", "%#,##0").
+    return format_percent(value, re.sub(r"0(?!.*0)", "0" + decimals, pattern, count=1))
+
+
+def localised_language_names() -> dict[str, str]:
+    """The supported languages named in the current one, capitalised as a value on its
+    own: {"en": "English", "fr": "French"} in English, "Anglais", "Français" in French."""
+    names = get_locale().languages
+    return {
+        code: names.get(code, code)[:1].upper() + names.get(code, code)[1:]
+        for code in LANGUAGE_NAMES
+    }
+
+
 # Facet values arrive as raw strings; these turn them into translated labels.
 FACET_LABELLERS = {
     "discipline": lambda raw: label_of(Discipline, raw),
@@ -64,8 +84,14 @@ def init_templating(app: Flask) -> None:
     @app.context_processor
     def globals_for_templates():
         return {
-            "language_names": LANGUAGE_NAMES,
+            # Each language in its own name, for the switch in the header...
+            "language_endonyms": LANGUAGE_NAMES,
+            # ...and in the reader's language everywhere else ("anglais" in French).
+            "language_names": localised_language_names(),
             "current_language": str(get_locale() or "en"),
             "viewer_timezone": str(get_timezone()),
+            # False for a visitor whose browser has not said its zone (no JavaScript,
+            # or the first page): times are then shown in UTC, never as "your time".
+            "viewer_timezone_known": select_timezone() is not None,
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

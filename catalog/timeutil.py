@@ -37,7 +37,8 @@ def is_valid_timezone(name: str | None) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name longer than the file system allows ("File name too long").
         return False
     return True
 

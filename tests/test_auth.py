@@ -17,6 +17,7 @@ from catalog.auth.access import role_required
 from catalog.auth.services import hash_password
 from catalog.extensions import db
 from catalog.models import Role, User
+from catalog.security import policy
 from config import TestingConfig
 from tests.factories import PASSWORD, make_user
 from tests.html import page
@@ -47,8 +48,10 @@ def stored_user(email: str) -> User | None:
 
 
 def logged_in_user_id(client) -> str | None:
+    """The id of the user the session is logged in as (it stores "<id>:<version>")."""
     with client.session_transaction() as session:
-        return session.get("_user_id")
+        value = session.get("_user_id")
+    return value.partition(":")[0] if value else None
 
 
 def registration(**overrides) -> dict[str, str]:
@@ -483,11 +486,13 @@ def test_password_change_needs_a_login(client):
 
 
 @pytest.fixture
-def staff_client(app):
-    """A client of a separate app with one page only coordinators (and admins) may see.
+def staff_client(app, monkeypatch):
+    """A client of a separate app with one page only coordinators (and admins) may see,
+    by its rule in the access policy and by ``role_required``.
 
     Routes cannot be added to the shared app once it has served a request.
     """
+    monkeypatch.setitem(policy.RULES, "role_test.staff_only", policy.Rule(policy.COORDINATORS))
 
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -566,12 +571,13 @@ def test_language_switch_is_stored_for_a_logged_in_user(client, auth, trainee):
     assert page(client.get("/account/profile")).language == "fr"
 
 
-def test_language_switch_ignores_an_unsupported_language(client, auth, trainee):
+def test_language_switch_refuses_an_unsupported_language(client, auth, trainee):
     auth.login("trainee@example.org")
 
     response = client.post("/language", data={"language": "de", "next": "/"})
 
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "English and French only" in response.get_data(as_text=True)
     assert stored_user("trainee@example.org").language == "en"
     with client.session_transaction() as session:
         assert "language" not in session
@@ -627,9 +633,7 @@ def test_profile_chooses_which_notices_to_get(client, auth, trainee):
     page_html = client.get("/account/profile").get_data(as_text=True)
     assert 'id="reminders_enabled"' in page_html and "checked" in page_html
 
-    response = client.post(
-        "/account/profile", data=profile_form(trainee, reminders_enabled="y")
-    )
+    response = client.post("/account/profile", data=profile_form(trainee, reminders_enabled="y"))
 
     assert response.status_code == 302
     user = stored_user("trainee@example.org")

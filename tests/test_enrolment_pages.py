@@ -171,12 +171,13 @@ def test_application_nominated_by_own_focal_point_then_selected(log_in):
     assert application.status == EnrolmentStatus.APPLIED
     assert "Applied" in visible_text(trainee_browser.get("/my/training"))
 
-    # Uganda's focal point neither sees nor can act on a Kenyan application.
+    # Uganda's focal point neither sees nor can act on a Kenyan application: to them
+    # it does not exist (404, as for an unknown id, not a 403 that confirms it).
     stranger = log_in(other_focal)
     assert "Grace Wanjiru" not in text(stranger.get("/nominations"))
     assert "Grace Wanjiru" not in text(stranger.get(f"/nominations/{offering.id}"))
-    assert stranger.post(f"/enrolments/{application.id}/nominate").status_code == 403
-    assert stranger.post(f"/enrolments/{application.id}/decline").status_code == 403
+    assert stranger.post(f"/enrolments/{application.id}/nominate").status_code == 404
+    assert stranger.post(f"/enrolments/{application.id}/decline").status_code == 404
     assert enrolment_of(trainee, offering).status == EnrolmentStatus.APPLIED
 
     # Kenya's focal point sees it and nominates.

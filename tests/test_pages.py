@@ -12,6 +12,7 @@ from catalog import create_app
 from catalog.auth.services import create_user
 from catalog.extensions import db
 from catalog.models import OfferingStatus, Role, User
+from catalog.security import policy
 from config import TestingConfig
 from tests.factories import PASSWORD, make_course, make_offering, make_user
 from tests.html import assert_accessible_layout, page
@@ -114,7 +115,7 @@ def test_unknown_url_gets_a_friendly_404_in_the_site_layout(client):
 
 
 @pytest.fixture
-def failing_app(app):
+def failing_app(app, monkeypatch):
     """A separate app run as in production, with a page that writes, then fails.
 
     Routes must be added before an app serves its first request, so the shared app
@@ -127,6 +128,7 @@ def failing_app(app):
         PROPAGATE_EXCEPTIONS = False
 
     failing = create_app(Config)
+    monkeypatch.setitem(policy.RULES, "explode", policy.Rule(policy.PUBLIC))
 
     @failing.route("/explode")
     def explode():

@@ -3,7 +3,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from catalog.extensions import db, login_manager
+from catalog.extensions import login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -13,12 +13,12 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    from catalog.models import User
+def load_user(session_id: str):
+    """``"<id>:<session version>"`` from the session or the remember cookie; see
+    ``catalog.security.sessions`` for why the version is part of it."""
+    from catalog.security.sessions import load_user as load_current_user
 
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+    return load_current_user(session_id)
 
 
 from catalog.auth import views  # noqa: E402,F401  (routes attach to bp)

@@ -6,11 +6,14 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from catalog.database import utcnow
 from catalog.extensions import db
-from catalog.models import Country, Gender, Role, User
+from catalog.models import Country, Gender, PasswordResetToken, Role, User
+from catalog.security.audit import EventKind, record
+from catalog.security.sessions import end_all_sessions
 from catalog.timeutil import is_valid_timezone
 
 MIN_PASSWORD_LENGTH = 10
@@ -153,7 +156,50 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
+    """Check and store a new password (the caller commits). Every session of the
+    user ends and every reset link not yet used stops working: whoever knew the old
+    password, or could read an old e-mail, is shut out."""
     problem = password_problem(password, user.email)
     if problem:
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    end_all_sessions(user)
+
+
+def set_roles(actor: User | None, user: User, roles: Iterable[Role]) -> bool:
+    """Give ``user`` exactly ``roles`` (the caller commits); ``actor`` is the admin
+    making the change, None for the command line. A change ends the user's sessions,
+    so the new roles apply from a fresh login, and is written to the audit log.
+    Returns whether anything changed."""
+    roles = set(roles)
+    if not roles:
+        raise AccountError("roles", _("Choose at least one role."))
+    if Role.FOCAL_POINT in roles and not user.country_code:
+        raise AccountError("roles", _("A focal point needs the country they act for."))
+    held = user.roles
+    if actor is not None and actor.id == user.id and Role.ADMIN in held - roles:
+        # Someone else must do it, so the site is never left without an administrator
+        # by a slip of the mouse.
+        raise AccountError("roles", _("You cannot remove your own administrator role."))
+    if roles == held:
+        return False
+    for role in held - roles:
+        user.revoke(role)
+    for role in sorted(roles - held):
+        user.grant(role)
+    end_all_sessions(user)
+    record(EventKind.ROLES_CHANGED, user, actor=actor, detail=roles_change_detail(held, roles))
+    return True
+
+
+def roles_change_detail(before: set[Role], after: set[Role]) -> str:
+    """ "+coordinator -trainee": roles granted and revoked, as role values, so the
+    audit log reads the same in every language."""
+    granted = [f"+{role}" for role in sorted(after - before)]
+    revoked = [f"-{role}" for role in sorted(before - after)]
+    return " ".join(granted + revoked)

@@ -16,6 +16,14 @@ from catalog.extensions import db
 from catalog.models import Country, DeliveryMode
 from catalog.timeutil import is_valid_timezone
 
+# Far above any real class, far below the database's integer limit.
+MAX_CAPACITY = 100_000
+# Every date of an offering lies between these: far wider than any training plan,
+# and narrow enough that turning a day into an instant in any time zone stays inside
+# the calendar (year 1 in Nairobi is the year 0 in UTC: an OverflowError).
+EARLIEST_DAY = date(1990, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -72,6 +80,24 @@ def offering_problems(
     """Everything wrong with an offering's values (empty when it can be saved)."""
     countries = known_country_codes() if countries is None else countries
     problems = []
+    dates = {
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "enrolment_opens_on": enrolment_opens_on,
+        "enrolment_closes_on": enrolment_closes_on,
+    }
+    for name, day in dates.items():
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            problems.append(
+                Problem(
+                    name,
+                    _(
+                        "Choose a date between %(first)s and %(last)s.",
+                        first=EARLIEST_DAY.isoformat(),
+                        last=LATEST_DAY.isoformat(),
+                    ),
+                )
+            )
     if ends_on < starts_on:
         problems.append(Problem("ends_on", _("The end date must not be before the start date.")))
     if enrolment_closes_on >= starts_on:
@@ -85,6 +111,10 @@ def offering_problems(
         problems.append(Problem("enrolment_opens_on", _("Enrolment must open before it closes.")))
     if capacity < 1:
         problems.append(Problem("capacity", _("The capacity must be at least 1.")))
+    elif capacity > MAX_CAPACITY:
+        problems.append(
+            Problem("capacity", _("At most %(limit)d seats are possible.", limit=MAX_CAPACITY))
+        )
     if not is_valid_timezone(timezone):
         problems.append(
             Problem(

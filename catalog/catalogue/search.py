@@ -61,8 +61,13 @@ def whole_number(args: Mapping[str, str], name: str, default: int, maximum: int)
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    # isascii: int() would also take "1_0" and other scripts' digits.
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
+    # isascii: int() would also take "1_0" and other scripts' digits. The length
+    # first: int() refuses more than 4,300 digits with a ValueError (a 500).
+    if (
+        not (raw.isascii() and raw.isdigit())
+        or len(raw) > len(str(maximum))
+        or not 1 <= int(raw) <= maximum
+    ):
         raise FilterError(name, _("must be a whole number between 1 and %(max)d", max=maximum))
     return int(raw)
 

@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from catalog.auth.access import is_staff
 from catalog.catalogue import bp
 from catalog.catalogue.search import (
     MAX_PAGE,
@@ -25,6 +24,7 @@ from catalog.extensions import db
 from catalog.i18n import course_text
 from catalog.markdown import render_markdown
 from catalog.models import Country, Course, CourseStatus, Offering, OfferingPartner, OfferingStatus
+from catalog.security.policy import is_staff
 
 
 def now() -> datetime:

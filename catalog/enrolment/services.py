@@ -40,6 +40,7 @@ from catalog.models import (
     User,
 )
 from catalog.notifications.compose import Link, in_language_of, queue_message
+from catalog.security.policy import acts_for_country
 from catalog.templating import zoned
 
 # Statuses that hold one of the offering's seats.
@@ -341,7 +342,7 @@ def apply(user: User, offering_id: int, now: datetime | None = None) -> Enrolmen
         raise EnrolmentConflict(_("You already have an enrolment in this offering."))
     missing = missing_prerequisites(user, offering.course)
     if missing:
-        names = ", ".join(f"{c.code} {c.title}" for c in missing)
+        names = ", ".join(f"{c.code} {course_text(c).title}" for c in missing)
         raise MissingPrerequisites(
             _("Complete these courses first: %(names)s.", names=names), missing
         )
@@ -471,9 +472,7 @@ def release_quotas(offering_id: int, now: datetime | None = None) -> list[Enrolm
 def _require_focal_point_for(actor: User, country_code: str | None) -> None:
     if not actor.has_role(Role.FOCAL_POINT):
         raise NotAllowed(_("Only a national focal point can do this."))
-    if actor.has_role(Role.ADMIN):
-        return
-    if not country_code or actor.country_code != country_code:
+    if not acts_for_country(actor, country_code):
         raise NotAllowed(_("You can only act for your own country."))
 
 
@@ -524,7 +523,7 @@ def nominate_directly(
     # A nomination is no way round the prerequisites; a coordinator's override is.
     missing = missing_prerequisites(person, offering.course)
     if missing:
-        names = ", ".join(f"{c.code} {c.title}" for c in missing)
+        names = ", ".join(f"{c.code} {course_text(c).title}" for c in missing)
         raise MissingPrerequisites(
             _("%(name)s has not completed: %(names)s.", name=person.name, names=names), missing
         )

@@ -1,11 +1,12 @@
 """Enrolment pages.
 
-Each view checks who is asking, calls one service from ``services`` and commits;
-when the rules refuse, it rolls back and answers with the reason and the status
-that fits (403, 409, 422, 503), so nothing half-done is ever written. Who may act
-for which country is decided by the services; the views only narrow what each
-person is shown. An enrolment's existence is private: to anyone who may not see
-it, its pages answer 404.
+Each view checks who is asking (the role by its rule in ``catalog.security.policy``,
+the enrolment with that module's helpers), calls one service from ``services`` and
+commits; when the rules refuse, it rolls back and answers with the reason and the
+status that fits (403, 409, 422, 503), so nothing half-done is ever written. Who may
+act for which country is decided by the services as well; the views narrow what
+each person is shown. An enrolment's existence is private: to anyone who may not
+see it, its pages and actions answer 404.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from flask import render_template as render
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from catalog.auth.access import role_required
 from catalog.auth.services import find_user_by_email
-from catalog.catalogue.search import offering_is_listed
+from catalog.catalogue.search import MAX_PAGE, offering_is_listed, whole_number
 from catalog.database import utcnow
 from catalog.enrolment import bp, services
 from catalog.enrolment.forms import (
@@ -58,6 +58,12 @@ from catalog.models import (
     SeatAllocation,
     User,
     UserRole,
+)
+from catalog.security.policy import (
+    acts_for_every_country,
+    can_see_enrolment,
+    holds,
+    is_staff,
 )
 from catalog.timeutil import in_zone
 from catalog.urls import safe_next
@@ -139,25 +145,18 @@ def _back(default: str) -> str:
 
 
 def _is_coordinator(user) -> bool:
-    return user.is_authenticated and user.has_role(Role.COORDINATOR)
+    return is_staff(user)
 
 
 def _focal_scope() -> str | None:
     """The country the focal point acts for; None for an administrator, who may act
     for every country."""
     user = _me()
-    if user.has_role(Role.ADMIN):
+    if acts_for_every_country(user):
         return None
     if not user.country_code:
         abort(403, _("Your profile has no country, so there is no country to nominate for."))
     return user.country_code
-
-
-def _may_see(enrolment: Enrolment) -> bool:
-    user = _me()
-    if enrolment.user_id == user.id or user.has_role(Role.COORDINATOR):  # admins too
-        return True
-    return user.has_role(Role.FOCAL_POINT) and user.country_code == enrolment.country_code
 
 
 def _visible_enrolment_or_404(enrolment_id: int) -> Enrolment:
@@ -166,7 +165,7 @@ def _visible_enrolment_or_404(enrolment_id: int) -> Enrolment:
         enrolment_id,
         options=[joinedload(Enrolment.user), joinedload(Enrolment.offering)],
     )
-    if enrolment is None or not _may_see(enrolment):
+    if enrolment is None or not can_see_enrolment(current_user, enrolment):
         abort(404)
     return enrolment
 
@@ -247,9 +246,9 @@ def _enrolment_panel(offering: Offering) -> dict:
     )
     live = mine is not None and mine.is_live
     can_enrol = offering.enrolment_open_at(now) and not live
-    coordinator = user.has_role(Role.COORDINATOR)
+    coordinator = is_staff(user)
     focal_point = user.has_role(Role.FOCAL_POINT) and bool(
-        user.country_code or user.has_role(Role.ADMIN)
+        user.country_code or acts_for_every_country(user)
     )
     watching = db.session.get(EnrolmentWatch, (user.id, offering.id)) is not None
     panel = {
@@ -270,7 +269,7 @@ def _enrolment_panel(offering: Offering) -> dict:
     }
     if coordinator or focal_point:
         # The all-men warning is for the focal point of the viewer's own country.
-        acting_for = user.country_code if focal_point and not user.has_role(Role.ADMIN) else None
+        acting_for = user.country_code if focal_point and not acts_for_every_country(user) else None
         panel["gender"] = _gender_context(offering, acting_for, everyone=coordinator)
     return panel
 
@@ -279,7 +278,6 @@ def _enrolment_panel(offering: Offering) -> dict:
 
 
 @bp.route("/offerings/<int(max=2147483647):offering_id>/enrol", methods=["POST"])
-@login_required
 def apply(offering_id: int):
     """The "Enrol" button. Whatever else the form carries (a status, a country, a
     user id) is ignored: the person is the one logged in."""
@@ -310,7 +308,6 @@ def apply(offering_id: int):
 
 
 @bp.route("/offerings/<int(max=2147483647):offering_id>/watch", methods=["POST"])
-@login_required
 def watch(offering_id: int):
     """ "Tell me when enrolment opens", and its undo."""
     back = url_for("catalogue.offering", offering_id=offering_id)
@@ -325,7 +322,6 @@ def watch(offering_id: int):
 
 
 @bp.route("/enrolments/<int(max=2147483647):enrolment_id>/accept", methods=["POST"])
-@login_required
 def accept(enrolment_id: int):
     """Take a place given from the waiting list before its deadline."""
     back = url_for("enrolment.my_training")
@@ -336,7 +332,6 @@ def accept(enrolment_id: int):
 
 
 @bp.route("/my/training")
-@login_required
 def my_training():
     now = utcnow()
     enrolments = list(
@@ -358,11 +353,10 @@ def my_training():
 
 
 @bp.route("/enrolments/<int(max=2147483647):enrolment_id>/withdraw", methods=["GET", "POST"])
-@login_required
 def withdraw(enrolment_id: int):
     """GET asks "are you sure?" (no script needed); POST withdraws."""
     enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.user_id != current_user.id:
+    if enrolment is None or not holds(current_user, enrolment):
         abort(404)
     back = url_for("enrolment.my_training")
     if request.method == "POST":
@@ -383,7 +377,6 @@ def withdraw(enrolment_id: int):
 
 
 @bp.route("/enrolments/<int(max=2147483647):enrolment_id>")
-@login_required
 def history(enrolment_id: int):
     enrolment = _visible_enrolment_or_404(enrolment_id)
     events = list(
@@ -413,7 +406,6 @@ def _for_country(statement, country: str | None):
 
 
 @bp.route("/nominations")
-@role_required(Role.FOCAL_POINT)
 def nominations():
     """Applications from the focal point's country that wait for a decision, and
     the offerings they can nominate people for."""
@@ -559,14 +551,12 @@ def _country_offering_page(
 
 
 @bp.route("/nominations/<int(max=2147483647):offering_id>")
-@role_required(Role.FOCAL_POINT)
 def country_offering(offering_id: int):
     country = _focal_scope()
     return _country_offering_page(_listed_offering_or_404(offering_id), country)
 
 
 @bp.route("/nominations/<int(max=2147483647):offering_id>/nominate", methods=["POST"])
-@role_required(Role.FOCAL_POINT)
 def nominate_person(offering_id: int):
     """Nominate someone of the focal point's country who did not apply. The list
     holds only that country's people: another id fails the form."""
@@ -590,7 +580,6 @@ def nominate_person(offering_id: int):
 
 
 @bp.route("/nominations/<int(max=2147483647):offering_id>/invite", methods=["POST"])
-@role_required(Role.FOCAL_POINT)
 def invite(offering_id: int):
     country = _focal_scope()
     offering = _listed_offering_or_404(offering_id)
@@ -613,9 +602,9 @@ def invite(offering_id: int):
 
 
 @bp.route("/enrolments/<int(max=2147483647):enrolment_id>/nominate", methods=["POST"])
-@role_required(Role.FOCAL_POINT)
 def nominate(enrolment_id: int):
     form = _action_form()
+    _visible_enrolment_or_404(enrolment_id)
     back = safe_next(form.next.data, url_for("enrolment.nominations"))
     enrolment = _decide(back, services.nominate, _me(), enrolment_id)
     flash(_("%(name)s is nominated.", name=enrolment.user.name), "success")
@@ -623,14 +612,11 @@ def nominate(enrolment_id: int):
 
 
 @bp.route("/enrolments/<int(max=2147483647):enrolment_id>/decline", methods=["GET", "POST"])
-@role_required(Role.FOCAL_POINT, Role.COORDINATOR)
 def decline(enrolment_id: int):
     """GET asks for an optional reason; POST declines. Focal points decline for
-    their own country only (the service answers 403 otherwise)."""
+    their own country only: another country's application is 404 to them."""
     form = OptionalReasonForm()
-    found = db.session.get(Enrolment, enrolment_id)
-    if found is None:
-        abort(404)
+    found = _visible_enrolment_or_404(enrolment_id)
     if _is_coordinator(current_user):
         default = url_for("enrolment.offering", offering_id=found.offering_id)
     else:
@@ -642,15 +628,14 @@ def decline(enrolment_id: int):
         )
         flash(_("The application of %(name)s is declined.", name=enrolment.user.name), "success")
         return redirect(back)
-    enrolment = _visible_enrolment_or_404(enrolment_id)
     if request.method == "GET":
         form.next.data = _back(default)
     return _confirm_page(
-        enrolment,
+        found,
         form,
         title=_("Decline this application?"),
         button=_("Decline"),
-        possible=enrolment.status in PENDING,
+        possible=found.status in PENDING,
     )
 
 
@@ -673,7 +658,6 @@ def _confirm_page(enrolment: Enrolment, form, *, title: str, button: str, possib
 
 
 @bp.route("/enrolments")
-@role_required(Role.COORDINATOR)
 def offerings():
     """Offerings that have not ended, with how many people are at each step."""
     today = utcnow().date()
@@ -682,6 +666,7 @@ def offerings():
         .where(Offering.ends_on >= today, Offering.status != OfferingStatus.CANCELLED)
         .options(joinedload(Offering.course))
         .order_by(Offering.starts_on, Offering.id),
+        page=whole_number(request.args, "page", 1, MAX_PAGE),  # a 400 past any table
         per_page=OFFERINGS_PER_PAGE,
         max_per_page=OFFERINGS_PER_PAGE,
     )
@@ -753,13 +738,11 @@ def _offering_page(
 
 
 @bp.route("/offerings/<int(max=2147483647):offering_id>/enrolments")
-@role_required(Role.COORDINATOR)
 def offering(offering_id: int):
     return _offering_page(_listed_offering_or_404(offering_id))
 
 
 @bp.route("/enrolments/<int(max=2147483647):enrolment_id>/select", methods=["POST"])
-@role_required(Role.COORDINATOR)
 def select_candidate(enrolment_id: int):
     form = _action_form()
     enrolment = db.session.get(Enrolment, enrolment_id)
@@ -787,7 +770,6 @@ def select_candidate(enrolment_id: int):
 
 
 @bp.route("/enrolments/<int(max=2147483647):enrolment_id>/remove", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR)
 def remove(enrolment_id: int):
     """GET asks for the reason; POST removes, and the seat goes to the waiting list."""
     enrolment = _visible_enrolment_or_404(enrolment_id)
@@ -810,7 +792,6 @@ def remove(enrolment_id: int):
 
 
 @bp.route("/offerings/<int(max=2147483647):offering_id>/allocation", methods=["POST"])
-@role_required(Role.COORDINATOR)
 def allocation(offering_id: int):
     offering = _listed_offering_or_404(offering_id)
     form = AllocationForm()
@@ -824,7 +805,6 @@ def allocation(offering_id: int):
 
 
 @bp.route("/offerings/<int(max=2147483647):offering_id>/prerequisite-override", methods=["POST"])
-@role_required(Role.COORDINATOR)
 def override(offering_id: int):
     offering = _listed_offering_or_404(offering_id)
     form = OverrideForm()
@@ -854,7 +834,6 @@ def override(offering_id: int):
 
 
 @bp.route("/offerings/<int(max=2147483647):offering_id>/release-quotas", methods=["POST"])
-@role_required(Role.COORDINATOR)
 def release_quotas(offering_id: int):
     """Open unused country seats to everyone once the release date has passed (the
     scheduler does the same; this is for when a coordinator will not wait)."""
@@ -883,7 +862,6 @@ def release_quotas(offering_id: int):
 
 
 @bp.route("/offerings/<int(max=2147483647):offering_id>/roster.csv")
-@role_required(Role.COORDINATOR, Role.FOCAL_POINT)
 def roster(offering_id: int):
     """The whole roster for coordinators; a focal point gets their country's part."""
     offering = _listed_offering_or_404(offering_id)

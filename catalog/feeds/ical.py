@@ -56,6 +56,8 @@ class TimedEvent:
     modified: datetime  # aware UTC: DTSTAMP and LAST-MODIFIED
     conference_url: str = ""
     organizer: str = ""  # mailto: address, needed with METHOD
+    # The SUMMARY of a cancelled event, in the feed's language.
+    cancelled_format: str = "Cancelled: %(summary)s"
     attendee: str = ""  # mailto: address of the invitation's recipient
 
 
@@ -71,6 +73,7 @@ class AllDayEvent:
     cancelled: bool
     sequence: int
     modified: datetime
+    cancelled_format: str = "Cancelled: %(summary)s"
 
 
 def _clean(text: str) -> str:
@@ -140,14 +143,14 @@ def _timed(name: str, moment: datetime, zone_name: str) -> str:
 @lru_cache(maxsize=50_000)
 def event_bytes(item: TimedEvent | AllDayEvent) -> bytes:
     """One serialised VEVENT; cached by content, so unchanged events cost nothing."""
-    prefix = "Cancelled: " if item.cancelled else ""
+    summary = item.cancelled_format % {"summary": item.summary} if item.cancelled else item.summary
     lines = [
         "BEGIN:VEVENT",
         f"UID:{_text(item.uid)}",
         f"DTSTAMP:{_utc(item.modified)}",
         f"LAST-MODIFIED:{_utc(item.modified)}",
         f"SEQUENCE:{int(item.sequence)}",
-        f"SUMMARY:{_text(prefix + item.summary)}",
+        f"SUMMARY:{_text(summary)}",
         f"STATUS:{'CANCELLED' if item.cancelled else 'CONFIRMED'}",
     ]
     if isinstance(item, AllDayEvent):

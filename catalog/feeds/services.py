@@ -107,7 +107,11 @@ class _Writes:
             self.generation += 1
 
     def rollback(self, connection) -> None:
-        connection.info.pop("feeds_wrote", None)
+        # A connection the database dropped is invalidated: reading its ``info``
+        # would raise from inside the rollback (a 500 instead of the 503), and the
+        # mark went with the dead connection anyway.
+        if not connection.invalidated:
+            connection.info.pop("feeds_wrote", None)
 
 
 _writes = _Writes()
@@ -217,6 +221,7 @@ class _Labels:
     where: str
     details: str
     online: str
+    cancelled: str
 
     @classmethod
     def translated(cls) -> _Labels:
@@ -225,6 +230,7 @@ class _Labels:
             where=_("Where: %(place)s"),
             details=_("Details: %(url)s"),
             online=_("Online"),
+            cancelled=_("Cancelled: %(summary)s"),
         )
 
 
@@ -302,6 +308,7 @@ def _event(facts: _SessionFacts, page: str, labels: _Labels, domain: str) -> Tim
         sequence=facts.revision,
         modified=facts.updated_at,
         conference_url=facts.online_url,
+        cancelled_format=labels.cancelled,
     )
 
 
@@ -347,6 +354,7 @@ def offering_event(offering: Offering, domain: str) -> AllDayEvent:
         or course.status == CourseStatus.CANCELLED,
         sequence=max(0, int((changed - _SEQUENCE_EPOCH).total_seconds())),
         modified=changed,
+        cancelled_format=_("Cancelled: %(summary)s"),
     )
 
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import http_date
@@ -29,6 +29,7 @@ from catalog.feeds.services import (
     user_for_token,
 )
 from catalog.models import Offering, TrainingSession
+from catalog.security.audit import EventKind, record
 
 PUBLIC_MAX_AGE = 600
 FEED_PARAMETERS = ("discipline", "mode", "country", "language")
@@ -132,20 +133,25 @@ def session_file(session_id: int):
 
 
 @bp.post("/account/feeds")
-@login_required
 def create_token():
     label = request.form.get("label", "")
-    issue_token(current_user, label)
+    token = issue_token(current_user, label)
+    db.session.flush()
+    record(
+        EventKind.FEED_TOKEN_CREATED,
+        current_user._get_current_object(),
+        detail=f"#{token.id} {token.label}",
+    )
     db.session.commit()
     flash(_("Your new calendar address is ready below."), "success")
     return redirect(url_for("auth.profile") + "#calendar-feeds")
 
 
 @bp.post("/account/feeds/<int(max=2147483647):token_id>/revoke")
-@login_required
 def revoke(token_id: int):
     if not revoke_token(current_user, token_id):
         abort(404)
+    record(EventKind.FEED_TOKEN_REVOKED, current_user._get_current_object(), detail=f"#{token_id}")
     db.session.commit()
     flash(_("That calendar address no longer works."), "success")
     return redirect(url_for("auth.profile") + "#calendar-feeds")

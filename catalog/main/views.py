@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from catalog.catalogue.search import CatalogueFilters, facet_counts, search_offerings
@@ -28,9 +29,10 @@ def index():
 def set_language():
     """Remember the language picked in the header (in the profile when logged in)."""
     language = request.form.get("language", "")
-    if language in current_app.config["LANGUAGES"]:
-        session["language"] = language
-        if current_user.is_authenticated:
-            current_user.language = language
-            db.session.commit()
+    if language not in current_app.config["LANGUAGES"]:
+        abort(400, _("This site is available in English and French only."))
+    session["language"] = language
+    if current_user.is_authenticated:
+        current_user.language = language
+        db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))

@@ -67,9 +67,22 @@ def enum_select(label, enum_class, **kwargs) -> SelectField:
     )
 
 
+# Ids are 32-bit integer columns: PostgreSQL refuses a larger number in a query (a 500).
+ID_MAX = 2**31 - 1
+
+
+def database_id(value) -> int:
+    """Coerce a choice's value to an id; a number no id column can hold fails the
+    field ("could not coerce") instead of reaching the database."""
+    number = int(value)
+    if not 0 < number <= ID_MAX:
+        raise ValueError(value)
+    return number
+
+
 def optional_int(value) -> int | None:
     """Coerce a select's value to an id; the blank "Choose..." entry becomes None."""
-    return None if value in ("", None) else int(value)
+    return None if value in ("", None) else database_id(value)
 
 
 class CheckboxListField(SelectMultipleField):
@@ -146,7 +159,7 @@ class CourseForm(FlaskForm):
     )
     prerequisites = CheckboxListField(
         _l("Prerequisites"),
-        coerce=int,
+        coerce=database_id,
         description=_l("Courses a trainee must have completed first."),
     )
     # Optional; labelled by fill_choices with the language they hold.
@@ -371,13 +384,15 @@ PARTNER_ROLES = tuple(PartnerRole)
 class PeopleForm(FlaskForm):
     """An offering's instructors, and its partner organisations with their roles."""
 
-    instructors = CheckboxListField(_l("Instructors"), coerce=int)
-    host = CheckboxListField(LABELS[PartnerRole][PartnerRole.HOST], coerce=int)
+    instructors = CheckboxListField(_l("Instructors"), coerce=database_id)
+    host = CheckboxListField(LABELS[PartnerRole][PartnerRole.HOST], coerce=database_id)
     trainer_provider = CheckboxListField(
-        LABELS[PartnerRole][PartnerRole.TRAINER_PROVIDER], coerce=int
+        LABELS[PartnerRole][PartnerRole.TRAINER_PROVIDER], coerce=database_id
     )
-    funder = CheckboxListField(LABELS[PartnerRole][PartnerRole.FUNDER], coerce=int)
-    participant = CheckboxListField(LABELS[PartnerRole][PartnerRole.PARTICIPANT], coerce=int)
+    funder = CheckboxListField(LABELS[PartnerRole][PartnerRole.FUNDER], coerce=database_id)
+    participant = CheckboxListField(
+        LABELS[PartnerRole][PartnerRole.PARTICIPANT], coerce=database_id
+    )
     submit = SubmitField(_l("Save people and partners"))
 
     def fill_choices(self) -> list[Organisation]:

@@ -52,6 +52,9 @@ from catalog.timeutil import host_zone
 
 # Codes appear in addresses (/courses/<code>): letters, digits, dot, dash, underscore.
 COURSE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
+# Bounds well past any real course, and within the integer columns that hold them.
+MAX_DURATION_DAYS = 366
+MAX_VALIDITY_YEARS = 100
 
 
 class ManageError(Exception):
@@ -172,9 +175,23 @@ def course_problems(values: CourseValues, course: Course | None = None) -> list[
         problems.append(Problem("title", _("Enter a title.")))
     if values.duration_days is not None and values.duration_days < 1:
         problems.append(Problem("duration_days", _("A course lasts at least one day.")))
+    elif values.duration_days is not None and values.duration_days > MAX_DURATION_DAYS:
+        problems.append(
+            Problem(
+                "duration_days",
+                _("A course lasts at most %(days)d days.", days=MAX_DURATION_DAYS),
+            )
+        )
     if values.qualification_valid_years is not None and values.qualification_valid_years < 1:
         problems.append(
             Problem("qualification_valid_years", _("A qualification lasts at least one year."))
+        )
+    elif (values.qualification_valid_years or 0) > MAX_VALIDITY_YEARS:
+        problems.append(
+            Problem(
+                "qualification_valid_years",
+                _("Enter at most %(years)d years.", years=MAX_VALIDITY_YEARS),
+            )
         )
 
     wanted = set(values.prerequisite_ids)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from catalog.extensions import db
 from catalog.models import OutboxMessage, User
@@ -37,9 +38,9 @@ def queue_message(
     # A line break in a header would make every delivery attempt fail.
     subject = " ".join(subject.split())
     text = "\n\n".join(paragraphs)
-    if link is not None:
-        text += f"\n\n{link.text}: {link.url}"
     with force_locale(recipient.language or "en"):
+        if link is not None:
+            text += "\n\n" + _("%(text)s: %(url)s", text=link.text, url=link.url)
         html = render_template(
             "mail/message.html", subject=subject, paragraphs=paragraphs, link=link
         )

@@ -90,7 +90,15 @@ class FileTransport:
     def send(self, email: EmailMessage) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = email["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
-        (self.directory / f"{name}.eml").write_bytes(bytes(email))
+        path = self.directory / f"{name}.eml"
+        # Written aside, then renamed: a full disk leaves no half message in the
+        # mailbox, only the error that keeps the outbox row queued for a retry.
+        partial = path.with_name(f".{path.name}.part")
+        try:
+            partial.write_bytes(bytes(email))
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
         log.info("Mail to %s saved: %s", email["To"], email["Subject"])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -144,7 +145,7 @@ class TrainerForm(FlaskForm):
                         name=user.name,
                         country=country_names.get(country, country) or _("no country"),
                         course=offering.course.code,
-                        day=offering.ends_on.isoformat(),
+                        day=format_date(offering.ends_on, "medium"),
                     ),
                 )
             )

@@ -61,7 +61,7 @@ from catalog.models import (
     TrainingSession,
     User,
 )
-from catalog.sessions.services import can_schedule
+from catalog.security.policy import manages_offering
 
 # The class of an offering: everyone who held a seat, whatever their result since.
 CLASS_STATUSES = SEAT_HOLDING
@@ -201,7 +201,7 @@ def record_attendance(
     now = now or utcnow()  # after the lock: decisions in lock order
     session = db.session.get(TrainingSession, session_id, populate_existing=True)
     actor = db.session.get(User, actor.id)
-    if not can_schedule(actor, offering):
+    if not manages_offering(actor, offering):
         raise NotAllowed(_("Only the offering's instructors and the coordinators mark attendance."))
     if session.status == SessionStatus.CANCELLED:
         raise RecordsConflict(_("This session is cancelled: there is no attendance to mark."))

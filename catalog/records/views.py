@@ -1,7 +1,8 @@
 """Records pages: attendance and results for a whole class, trainers from the
 training of trainers, feedback, certificates and their public verification.
 
-Each view checks who is asking, validates its form, calls one service and commits;
+Each view checks who is asking (the role by its rule in ``catalog.security.policy``,
+then the object with its helpers), validates its form, calls one service and commits;
 when the rules refuse, it rolls back and answers with the reason (403, 409, 422, 503),
 or puts the problems at their fields (422), so a request is one transaction and a
 refused form writes nothing. A certificate is private to its holder (and the
@@ -18,11 +19,10 @@ from flask import abort, flash, make_response, redirect, request, url_for
 from flask import render_template as render
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from catalog.auth.access import role_required
 from catalog.catalogue.search import offering_is_listed
 from catalog.database import utcnow
 from catalog.enrolment.locking import SeatLockTimeout
@@ -35,7 +35,6 @@ from catalog.models import (
     Enrolment,
     Offering,
     OfferingStatus,
-    Role,
     SessionStatus,
     TrainingSession,
     User,
@@ -51,7 +50,12 @@ from catalog.records.forms import (
     TrainerForm,
 )
 from catalog.records.services import CertificateState, RecordsError
-from catalog.sessions.services import can_schedule
+from catalog.security.policy import (
+    can_see_certificate,
+    is_staff,
+    manages_offering,
+    sees_every_country,
+)
 from catalog.urls import safe_next
 
 OFFERING = "<int(max=2147483647):offering_id>"
@@ -128,7 +132,7 @@ def _taught_offering_or_404(offering_id: int) -> Offering:
     """The offering, when the person teaches it or coordinates: 404 for an unknown id,
     403 for an instructor of other offerings."""
     offering = _offering(offering_id)
-    if not can_schedule(current_user, offering):
+    if not manages_offering(current_user, offering):
         abort(403)
     return offering
 
@@ -149,7 +153,6 @@ def _feedback_is_open(enrolment: Enrolment) -> bool:
 
 
 @bp.route(f"/manage/offerings/{OFFERING}/sessions/{SESSION}/attendance", methods=["GET", "POST"])
-@role_required(Role.INSTRUCTOR, Role.COORDINATOR)
 def attendance(offering_id: int, session_id: int):
     """The register of one session: the whole class on one page, one Save."""
     offering = _taught_offering_or_404(offering_id)
@@ -187,7 +190,6 @@ def attendance(offering_id: int, session_id: int):
 
 
 @bp.route(f"/manage/offerings/{OFFERING}/results", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR)
 def results(offering_id: int):
     """Results of the whole class; corrections are new events on the same page."""
     offering = _offering(offering_id)
@@ -236,7 +238,6 @@ def results(offering_id: int):
 
 
 @bp.route("/my/certificates")
-@login_required
 def my_certificates():
     rows = services.completions(current_user.id)
     return render(
@@ -253,7 +254,6 @@ def my_certificates():
 
 
 @bp.route(f"/certificates/{ID.format('certificate_id')}")
-@login_required
 def certificate(certificate_id: int):
     """The printable certificate (the browser's Print makes paper or a PDF of it)."""
     certificate = db.session.get(
@@ -266,9 +266,7 @@ def certificate(certificate_id: int):
             .joinedload(Offering.course),
         ],
     )
-    if certificate is None or not (
-        certificate.enrolment.user_id == current_user.id or current_user.has_role(Role.COORDINATOR)
-    ):
+    if certificate is None or not can_see_certificate(current_user, certificate):
         abort(404)
     enrolment = certificate.enrolment
     code = services.format_code(certificate.code)
@@ -331,7 +329,6 @@ def _trainers_page(offering: Offering, form: TrainerForm, graduates, names):
 
 
 @bp.route(f"/manage/offerings/{OFFERING}/trainers", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR)
 def trainers(offering_id: int):
     """Graduates of a training of trainers who help teach this offering."""
     offering = _offering(offering_id)
@@ -364,7 +361,6 @@ def trainers(offering_id: int):
 
 
 @bp.route(f"/manage/offerings/{OFFERING}/trainers/{ID.format('user_id')}/remove", methods=["POST"])
-@role_required(Role.COORDINATOR)
 def remove_trainer(offering_id: int, user_id: int):
     offering = _offering(offering_id)
     form = ActionForm()
@@ -380,13 +376,12 @@ def remove_trainer(offering_id: int, user_id: int):
 
 
 @bp.route("/training-capacity")
-@role_required(Role.COORDINATOR, Role.FOCAL_POINT)
 def trained_by():
     """Who each country's trainers trained. Coordinators choose the country; a focal
     point sees their own, and names of trainees from their own country only."""
     user = _me()
     requested = (request.args.get("country") or "").strip().upper()
-    coordinator = user.has_role(Role.COORDINATOR)
+    coordinator = sees_every_country(user)
     if coordinator:
         country = requested or None
     else:
@@ -427,11 +422,10 @@ def trained_by():
 
 
 @bp.route(f"/offerings/{OFFERING}/feedback", methods=["GET", "POST"])
-@login_required
 def feedback(offering_id: int):
     """End-of-course feedback, open to the offering's trainees for 14 days after it ends."""
     offering = _offering(offering_id)
-    if not offering_is_listed(offering) and not current_user.has_role(Role.COORDINATOR):
+    if not offering_is_listed(offering) and not is_staff(current_user):
         abort(404)
     enrolment = services.feedback_enrolment(current_user.id, offering.id)
     if enrolment is None:
@@ -465,7 +459,6 @@ def feedback(offering_id: int):
 
 
 @bp.route(f"/manage/offerings/{OFFERING}/feedback")
-@role_required(Role.INSTRUCTOR, Role.COORDINATOR)
 def feedback_summary(offering_id: int):
     """Feedback in aggregate for the offering's instructors and the coordinators."""
     offering = _taught_offering_or_404(offering_id)

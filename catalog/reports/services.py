@@ -78,7 +78,13 @@ class ReportFilters:
         raw = value("year")
         if raw:
             # isascii: int() would also take "2_025" and other scripts' digits.
-            if not (raw.isascii() and raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR):
+            # Four digits before int(), which refuses more than 4,300 (a 500).
+            if not (
+                raw.isascii()
+                and raw.isdigit()
+                and len(raw) == 4
+                and FIRST_YEAR <= int(raw) <= LAST_YEAR
+            ):
                 raise FilterError(
                     "year",
                     _(

@@ -14,20 +14,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import Response, abort, current_app, render_template, request
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from catalog.auth.access import role_required
 from catalog.catalogue.search import FilterError
 from catalog.enrolment.roster import slug, to_csv
 from catalog.labels import label
-from catalog.models import Discipline, Role
+from catalog.models import Discipline
 from catalog.reports import bp, services
 from catalog.reports.services import SMALL_GROUP, OfferingInfo, ReportFilters, Scope, Share
 from catalog.reports.svg import Bar, bar_chart
-from catalog.templating import date_range
+from catalog.security.policy import sees_every_country, sees_small_groups
+from catalog.templating import date_range, percent
 
 
 def now() -> datetime:
@@ -66,7 +66,7 @@ def page_text(cell) -> str:
         return format_decimal(cell)
     if isinstance(cell, Percent):
         # The value is already rounded to one decimal: format it, never round again.
-        return format_percent(cell.value / 100, "#,##0.0%")
+        return percent(cell.value / 100)
     if isinstance(cell, OfferingCell):
         o = cell.offering
         return f"{o.course_code} {o.course_title}, {date_range(o.starts_on, o.ends_on)}"
@@ -213,12 +213,12 @@ def _share_chart_options(target: float) -> dict:
     return {
         "maximum": 100,
         "target": target * 100,
-        "target_text": _("Target %(target)s", target=format_percent(target, "#,##0.#%")),
+        "target_text": _("Target %(target)s", target=percent(target, ".#")),
     }
 
 
 def women_tables(report: services.WomenReport, target: float) -> tuple[Table, Table]:
-    target_text = format_percent(target, "#,##0.#%")
+    target_text = percent(target, ".#")
     header_tail = [
         _("Seat holders"),
         _("Women"),
@@ -490,8 +490,8 @@ def trainers_table(report: services.TrainerReport) -> Table:
 def _scope() -> Scope:
     """Coordinators and administrators see every country, administrators small
     groups too; a focal point sees their own country."""
-    if current_user.has_role(Role.COORDINATOR):  # admins hold every role
-        return Scope(country=None, exact=Role.ADMIN in current_user.roles)
+    if sees_every_country(current_user):
+        return Scope(country=None, exact=sees_small_groups(current_user))
     if not current_user.country_code:
         abort(403, _("Your profile has no country, so there are no figures to show you."))
     return Scope(country=current_user.country_code, exact=False)
@@ -528,7 +528,6 @@ CSV_TABLES = {
 
 
 @bp.route("")
-@role_required(Role.COORDINATOR, Role.FOCAL_POINT)
 def dashboard():
     scope = _scope()
     filters = _filters(scope)
@@ -557,7 +556,6 @@ def dashboard():
 
 
 @bp.route("/<name>.csv")
-@role_required(Role.COORDINATOR, Role.FOCAL_POINT)
 def download(name: str):
     build = CSV_TABLES.get(name)
     if build is None:

@@ -136,21 +136,7 @@ class SeriesValues:
     notes: str = ""
 
 
-# --- Who may schedule -------------------------------------------------------------------
-
-
-def teaches(user, offering: Offering) -> bool:
-    """Whether ``user`` holds the instructor role and is one of ``offering``'s instructors."""
-    return (
-        user.is_authenticated
-        and user.has_role(Role.INSTRUCTOR)
-        and any(instructor.id == user.id for instructor in offering.instructors)
-    )
-
-
-def can_schedule(user, offering: Offering) -> bool:
-    """Coordinators (and admins) schedule every offering; instructors their own."""
-    return user.is_authenticated and (user.has_role(Role.COORDINATOR) or teaches(user, offering))
+# --- Who may teach a session ------------------------------------------------------------
 
 
 def instructor_choices(offering: Offering, keep_id: int | None = None) -> list[User]:

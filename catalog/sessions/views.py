@@ -1,10 +1,10 @@
 """Scheduling pages for an offering's instructors and the coordinators.
 
-Each view checks access (the role, then that the person may schedule this
-offering), validates its form, calls the services, and commits once; on any
-refusal it rolls back, so a request is one transaction and a refused form
-writes nothing. A session's status changes only through the cancel and restore
-buttons; its revision only through the services.
+Each view checks access (the role by its rule in ``catalog.security.policy``,
+then that the person may schedule this offering), validates its form, calls the
+services, and commits once; on any refusal it rolls back, so a request is one
+transaction and a refused form writes nothing. A session's status changes only
+through the cancel and restore buttons; its revision only through the services.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from catalog.auth.access import role_required
 from catalog.catalogue.rules import Problem
 from catalog.extensions import db
 from catalog.manage.forms import ActionForm
 from catalog.manage.services import InvalidValues, StatusError
-from catalog.models import Offering, Role, TrainingSession
+from catalog.models import Offering, TrainingSession
+from catalog.security.policy import manages_offering
 from catalog.sessions import bp, services
 from catalog.sessions.forms import SeriesForm, SessionForm
 from catalog.sessions.services import NeedsConfirmation
@@ -41,7 +41,7 @@ def _offering_or_404(offering_id: int) -> Offering:
             selectinload(Offering.sessions).joinedload(TrainingSession.instructor),
         ],
     )
-    if not services.can_schedule(current_user, offering):
+    if not manages_offering(current_user, offering):
         abort(403)
     return offering
 
@@ -110,14 +110,12 @@ def _timetable(offering: Offering):
 
 
 @bp.route("")
-@role_required(Role.INSTRUCTOR, Role.COORDINATOR)
 def index(offering_id: int):
     offering = _offering_or_404(offering_id)
     return render_template("sessions/index.html", offering=offering)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(Role.INSTRUCTOR, Role.COORDINATOR)
 def new(offering_id: int):
     offering = _offering_or_404(offering_id)
     form = SessionForm(data={"timezone": offering.timezone} if request.method == "GET" else None)
@@ -134,7 +132,6 @@ def new(offering_id: int):
 
 
 @bp.route(f"/{SESSION_ID}/edit", methods=["GET", "POST"])
-@role_required(Role.INSTRUCTOR, Role.COORDINATOR)
 def edit(offering_id: int, session_id: int):
     offering = _offering_or_404(offering_id)
     session = _session_or_404(offering, session_id)
@@ -157,7 +154,6 @@ def edit(offering_id: int, session_id: int):
 
 
 @bp.route("/series", methods=["GET", "POST"])
-@role_required(Role.INSTRUCTOR, Role.COORDINATOR)
 def new_series(offering_id: int):
     offering = _offering_or_404(offering_id)
     initial = None
@@ -212,7 +208,6 @@ def _change_status(offering_id: int, session_id: int, change, success: str):
 
 
 @bp.route(f"/{SESSION_ID}/cancel", methods=["POST"])
-@role_required(Role.INSTRUCTOR, Role.COORDINATOR)
 def cancel(offering_id: int, session_id: int):
     return _change_status(
         offering_id,
@@ -223,7 +218,6 @@ def cancel(offering_id: int, session_id: int):
 
 
 @bp.route(f"/{SESSION_ID}/restore", methods=["POST"])
-@role_required(Role.INSTRUCTOR, Role.COORDINATOR)
 def restore(offering_id: int, session_id: int):
     return _change_status(
         offering_id,

@@ -22,9 +22,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from catalog.catalogue.rules import known_country_codes, offering_problems, parse_quotas
+from catalog.catalogue.rules import (
+    MAX_CAPACITY,
+    known_country_codes,
+    offering_problems,
+    parse_quotas,
+)
 from catalog.database import utcnow
 from catalog.extensions import db
+from catalog.inputs import CONTROL_CHARACTERS
 from catalog.manage.services import cancel_offering
 from catalog.models import (
     Course,
@@ -44,8 +50,6 @@ from catalog.transfer.plan import COLUMNS, unprotect_cell
 COURSE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DIGITS = re.compile(r"\d+")
-# Far above any real class, far below the database's integer limit.
-MAX_CAPACITY = 100_000
 
 # offering_problems() names model fields; the file names some of them differently.
 RULE_FIELD_TO_COLUMN = {
@@ -213,8 +217,28 @@ def read_plan(source: bytes | str | IO) -> tuple[list[PlanRow], list[ImportProbl
 
 def _decode(source: bytes | str | IO) -> str:
     data = source.read() if hasattr(source, "read") else source
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
+    text = data.removeprefix("\ufeff") if isinstance(data, str) else _utf8(data)
+    control = CONTROL_CHARACTERS.search(text)
+    if control:
+        # NUL and the like: PostgreSQL refuses NUL in text, feeds and e-mails any of them.
+        line = text.count("\n", 0, control.start()) + 1
+        raise ImportRejected(
+            [
+                ImportProblem(
+                    None,
+                    None,
+                    _(
+                        "The file contains invisible control characters (such as NUL), "
+                        "the first on line %(line)d. Remove them and try again.",
+                        line=line,
+                    ),
+                )
+            ]
+        )
+    return text
+
+
+def _utf8(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -383,11 +407,12 @@ class _RowReader:
                 ),
             )
             return None
-        number = int(value)
-        if number > MAX_CAPACITY:
+        digits = value.lstrip("0") or "0"
+        # The length first: int() refuses more than 4,300 digits with a ValueError.
+        if len(digits) > len(str(MAX_CAPACITY)) or int(digits) > MAX_CAPACITY:
             self.problem(column, _("At most %(limit)d seats are possible.", limit=MAX_CAPACITY))
             return None
-        return number
+        return int(digits)
 
     def parse(self, countries: set[str], languages: tuple[str, ...]) -> PlanRow:
         code = self.text("course_code", required=True, max_length=40)

@@ -1,23 +1,28 @@
-"""Fixtures for the browser tests: one Chromium for the run, one served site per module.
+"""Fixtures for the browser tests: one Chromium and one served site for the run.
 
-Every test here skips, saying why, when Debian's Chromium (``/usr/bin/chromium``) or
-the playwright package is missing; CI installs both.
+Every test that needs the browser skips, saying why, when Debian's Chromium
+(``/usr/bin/chromium``) or the playwright package is missing; CI installs both.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason, running_site
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    chromium_missing_reason,
+    running_site,
+    screenshot,
+)
 
 
-def pytest_collection_modifyitems(items):
-    reason = chromium_missing_reason()
-    if reason is None:
-        return
-    for item in items:
-        if "tests/browser/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.skip(reason=reason))
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so fixtures can tell that it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +35,9 @@ def app_context():
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium, headless, shared by every browser test (a new context each)."""
+    reason = chromium_missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -40,7 +48,7 @@ def chromium():
 
 
 @pytest.fixture
-def new_page(chromium):
+def new_page(chromium, request):
     """Pages in new browser contexts (no cookies, no storage), closed after the test.
 
     ``new_page(javascript=False, timezone="Asia/Tokyo")``: a visitor's browser.
@@ -59,12 +67,18 @@ def new_page(chromium):
         return context.new_page()
 
     yield make
-    for context in contexts:
+    failed = getattr(request.node, "report_call", None)
+    for number, context in enumerate(contexts):
+        if failed is not None and failed.failed:
+            for page in context.pages:
+                screenshot(page, f"failed-{request.node.name}-{number}")
         context.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The demo catalogue served by gunicorn on loopback, for this module's tests."""
+    """The demo catalogue served by gunicorn on loopback: one server for every browser
+    test (starting one with its fresh database takes seconds). Tests add people and
+    enrolments of their own and never count on others' having run."""
     with running_site(tmp_path_factory.mktemp("browser-site")) as running:
         yield running

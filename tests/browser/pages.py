@@ -40,6 +40,7 @@ VISITOR = [
     PageType("course", "/courses/{course}"),
     PageType("offering with sessions", "/offerings/{offering}"),
     PageType("login", "/account/login"),
+    PageType("forgotten password", "/account/password/forgot"),
     PageType("register with errors", "/account/register", submit_empty_registration),
     PageType("certificate check", "/verify/{certificate_code}"),
     PageType("404", "/no-such-page"),
@@ -107,6 +108,8 @@ COORDINATOR = [
 ]
 
 ADMIN = [
+    PageType("audit log", "/admin/audit"),
+    PageType("a person's roles", "/admin/users/{trainee_user}/roles"),
     PageType("reports dashboard", "/reports"),
     PageType("manage list", "/manage"),
     PageType("coordinator enrolments", "/enrolments"),

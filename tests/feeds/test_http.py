@@ -60,7 +60,8 @@ def test_headers(client, paths, kind):
     cache = response.cache_control
     if public:
         assert cache.public and 300 <= cache.max_age <= 900
-        assert "Referrer-Policy" not in response.headers
+        # The site-wide policy (catalog.security.headers); personal feeds are stricter.
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     else:
         assert cache.private and not cache.public
         assert response.headers["Referrer-Policy"] == "no-referrer"

@@ -214,7 +214,8 @@ def test_the_digest_goes_once_a_day_to_those_with_something_waiting():
     ]
     to_focal = next(m for m in digests if m.recipient_id == focal_ke.id)
     to_coordinator = next(m for m in digests if m.recipient_id == coordinator.id)
-    assert "2 applications from your country wait for a nomination." in to_focal.body
+    # The focal point reads French.
+    assert "2 candidatures de votre pays attendent une désignation." in to_focal.body
     assert "/nominations" in to_focal.body
     assert '<html lang="fr">' in to_focal.html_body
     assert "1 nomination waits for selection." in to_coordinator.body

@@ -109,7 +109,8 @@ def test_a_moved_session_sends_one_notice_with_a_request_matching_the_feed(clien
     assert len(outbox("session_moved")) == 2
 
     deliver_due(NOW)
-    [email] = [m for m in mailbox.to("claire@example.org") if "changed" in m["Subject"]]
+    # Claire reads French: "Séance modifiée : …".
+    [email] = [m for m in mailbox.to("claire@example.org") if "modifiée" in m["Subject"]]
     invitation = calendar_part(email)
     assert invitation.get_param("method") == "REQUEST"
     assert "06:00 – 08:00 (America/New York)" in text_part(email)
@@ -136,7 +137,7 @@ def test_a_cancelled_session_sends_a_cancel_matching_the_feed(client, mailbox):
     assert int(event["SEQUENCE"]) == int(published["SEQUENCE"]) == 1
 
     deliver_due(NOW)
-    [email] = [m for m in mailbox.to("claire@example.org") if "cancel" in m["Subject"].lower()]
+    [email] = [m for m in mailbox.to("claire@example.org") if "annulée" in m["Subject"]]
     assert calendar_part(email).get_param("method") == "CANCEL"
 
 
@@ -155,9 +156,13 @@ def test_a_new_series_sends_one_message_per_trainee():
         ),
     )
     db.session.commit()
-    [first, second] = outbox("sessions_added")
-    assert first.subject == second.subject
-    assert "5 sessions were added" in first.body
+    # Kenji reads English, Claire French.
+    [to_claire, to_kenji] = sorted(outbox("sessions_added"), key=lambda m: m.recipient.email)
+    assert to_kenji.subject.startswith("New sessions: ")
+    assert to_claire.subject.startswith("Nouvelles séances : ")
+    assert to_claire.subject.endswith(to_kenji.subject.removeprefix("New sessions: "))
+    assert "5 sessions were added" in to_kenji.body
+    assert "5 séances ont été ajoutées" in to_claire.body
     assert outbox("session_added") == []
 
 
