@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from flask import current_app
@@ -56,7 +57,9 @@ class AccountError(ValueError):
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """One form per address: Unicode NFC (a composed é and e + accent are the same
+    address), trimmed and lower-cased."""
+    return unicodedata.normalize("NFC", email.strip()).lower()
 
 
 def password_problem(password: str, email: str = "") -> str | None:

@@ -84,9 +84,7 @@ def invitation_file(
     """The session as an e-mail invitation: the same UID and SEQUENCE as the feeds,
     addressed to ``attendee`` (iTIP wants one)."""
     event = session_event(session, session.offering, uid_domain())
-    event = replace(
-        event, organizer=organizer, attendee=f"mailto:{attendee}" if attendee else ""
-    )
+    event = replace(event, organizer=organizer, attendee=f"mailto:{attendee}" if attendee else "")
     info = CalendarInfo(
         uid=f"calendar-session-{session.id}@{uid_domain()}",
         name=event.summary,
