@@ -18,13 +18,13 @@ from sqlalchemy.orm import contains_eager
 
 from catalog.extensions import db
 from catalog.models import (
+    SEAT_HOLDING,
     Country,
     Course,
     CourseStatus,
     DeliveryMode,
     Discipline,
     Enrolment,
-    EnrolmentStatus,
     Level,
     Offering,
     OfferingQuota,
@@ -38,13 +38,6 @@ MAX_PER_PAGE = 100
 # Far beyond any real catalogue, and keeps the OFFSET within a 64-bit integer.
 MAX_PAGE = 1_000_000
 MAX_QUERY_LENGTH = 200
-# Enrolments that hold a seat.
-SEAT_HOLDING = (
-    EnrolmentStatus.CONFIRMED,
-    EnrolmentStatus.COMPLETED,
-    EnrolmentStatus.FAILED,
-    EnrolmentStatus.NO_SHOW,
-)
 
 
 class FilterError(ValueError):

@@ -26,6 +26,7 @@ from catalog.feeds.services import absolute
 from catalog.i18n import course_text
 from catalog.models import (
     CLOSED_STATUSES,
+    SEAT_HOLDING,
     Course,
     Enrolment,
     EnrolmentEvent,
@@ -43,13 +44,6 @@ from catalog.notifications.compose import Link, in_language_of, queue_message
 from catalog.security.policy import acts_for_country
 from catalog.templating import zoned
 
-# Statuses that hold one of the offering's seats.
-SEAT_HOLDING = (
-    EnrolmentStatus.CONFIRMED,
-    EnrolmentStatus.COMPLETED,
-    EnrolmentStatus.FAILED,
-    EnrolmentStatus.NO_SHOW,
-)
 # Statuses from which a course counts as done, for prerequisites.
 COMPLETED_STATUSES = (EnrolmentStatus.COMPLETED,)
 

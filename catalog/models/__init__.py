@@ -11,6 +11,7 @@ from catalog.models.course import (
 )
 from catalog.models.enrolment import (
     CLOSED_STATUSES,
+    SEAT_HOLDING,
     Enrolment,
     EnrolmentEvent,
     EnrolmentStatus,
@@ -55,6 +56,7 @@ __all__ = [
     "TrainerAssignment",
     "TrainerRole",
     "CLOSED_STATUSES",
+    "SEAT_HOLDING",
     "Country",
     "Course",
     "CourseStatus",

@@ -26,6 +26,14 @@ class EnrolmentStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
+# Enrolments in these states hold one of the offering's seats.
+SEAT_HOLDING = (
+    EnrolmentStatus.CONFIRMED,
+    EnrolmentStatus.COMPLETED,
+    EnrolmentStatus.FAILED,
+    EnrolmentStatus.NO_SHOW,
+)
+
 # An enrolment in one of these states ends a person's claim on the offering;
 # they may apply again. Any other state is "live".
 CLOSED_STATUSES = (EnrolmentStatus.DECLINED, EnrolmentStatus.WITHDRAWN)
