@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install run setup test lint clean translations
+.PHONY: install run setup serve bench test lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,15 @@ run: setup
 	@trap 'kill 0' INT TERM EXIT; \
 	$(FLASK) scheduler run & \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The production stack on this machine: gunicorn and the scheduler on PostgreSQL
+# (DATABASE_URL), rate limits in Redis; see docs/deployment.md.
+serve: install
+	bash deploy/serve.sh
+
+# The load benchmarks against gunicorn on PostgreSQL; writes bench/RESULTS.md.
+bench: install
+	$(BIN)/python -m bench.run
 
 test: install $(JS_INSTALLED) $(AXE_INSTALLED)
 	$(BIN)/pytest

@@ -31,6 +31,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'catalog.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Keys personal calendar addresses (the secret key when unset). Set it on its own
+    # so that changing SECRET_KEY does not change every subscriber's feed address.
+    FEED_TOKEN_KEY = os.environ.get("FEED_TOKEN_KEY")
     # Absolute URLs in feeds and e-mails; the request's host is used when unset.
     BASE_URL = os.environ.get("BASE_URL", "")
 
@@ -84,7 +87,24 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Peacekeeping Training Catalogue <no-reply@localhost>"
     )
 
+    # Logs on standard error: "json" (one object a line), "text", or empty to leave
+    # logging as Python sets it up; ACCESS_LOG adds one line per request.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    ACCESS_LOG = _bool("ACCESS_LOG")
+    # /healthz fails when no scheduler job has started for this long (the outbox
+    # job runs every minute).
+    SCHEDULER_HEARTBEAT_SECONDS = int(os.environ.get("SCHEDULER_HEARTBEAT_SECONDS", "300"))
+
     CATALOGUE_PAGE_SIZE = 20
+    # Public pages kept per web process for visitors who are not logged in
+    # (catalog/pagecache.py): for at most this many seconds (0 turns it off), in at
+    # most this many bytes, checking the data stamp at most once per interval.
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+    PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", str(32 * 1024 * 1024)))
+    PAGE_CACHE_STAMP_RECHECK_SECONDS = float(
+        os.environ.get("PAGE_CACHE_STAMP_RECHECK_SECONDS", "1")
+    )
     # Reminders before each session, in minutes (default: a day and an hour before).
     REMINDER_OFFSETS_MINUTES = tuple(
         int(value) for value in os.environ.get("REMINDER_OFFSETS_MINUTES", "1440,60").split(",")
@@ -119,6 +139,9 @@ class TestingConfig(Config):
     # build their own app with limits on.
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Every test that changes data and then looks at a page checks the cache's
+    # invalidation; the stamp is read on every request so none sees a stale page.
+    PAGE_CACHE_STAMP_RECHECK_SECONDS = 0.0
 
 
 class ProductionConfig(Config):
@@ -132,6 +155,8 @@ class ProductionConfig(Config):
     HSTS_SECONDS = 365 * 24 * 3600
     # Never answer a login with a 500 because the rate-limit storage failed.
     RATELIMIT_SWALLOW_ERRORS = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    ACCESS_LOG = _bool("ACCESS_LOG", default=True)
 
     @staticmethod
     def check(config) -> None:

@@ -23,14 +23,24 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if issubclass(config_class, ProductionConfig):
         config_class.check(app.config)
 
+    register_logging(app)
     register_extensions(app)
     register_input_checks(app)
     register_blueprints(app)
+    register_static_files(app)
     register_security(app)
     register_cli(app)
     register_templating(app)
     register_access_policy(app)
+    register_page_cache(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """First, so every request gets its id and access line whatever later hooks do."""
+    from catalog.logs import init_logging
+
+    init_logging(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -62,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from catalog.enrolment import bp as enrolment_bp
     from catalog.errors import register_error_handlers
     from catalog.feeds import bp as feeds_bp
+    from catalog.health import bp as health_bp
     from catalog.main import bp as main_bp
     from catalog.manage import bp as manage_bp
     from catalog.records import bp as records_bp
@@ -82,7 +93,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
     register_error_handlers(app)
+
+
+def register_static_files(app: Flask) -> None:
+    from catalog.static_files import init_static_files
+
+    init_static_files(app)
 
 
 def register_security(app: Flask) -> None:
@@ -117,3 +135,10 @@ def register_access_policy(app: Flask) -> None:
     from catalog.security.policy import init_policy
 
     init_policy(app)
+
+
+def register_page_cache(app: Flask) -> None:
+    """After the access policy: only what everyone may see is ever kept."""
+    from catalog.pagecache import init_page_cache
+
+    init_page_cache(app)

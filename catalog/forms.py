@@ -6,6 +6,7 @@ from wtforms import SelectChoice, SelectField
 from wtforms.validators import ValidationError
 
 from catalog.extensions import db
+from catalog.geo.services import country_name, sorted_by_name
 from catalog.i18n import LANGUAGE_NAMES
 from catalog.models import Country
 from catalog.timeutil import timezone_names
@@ -13,8 +14,11 @@ from catalog.timeutil import timezone_names
 
 # SelectChoice, not (value, label) tuples: WTForms 3.3 deprecates tuples (removed in 3.4).
 def country_choices(blank_label: str | None = None) -> list[SelectChoice]:
-    countries = db.session.execute(select(Country.code, Country.name).order_by(Country.name))
-    choices = [SelectChoice(code, name) for code, name in countries]
+    """Every country, named and ordered in the reader's language ("Égypte" among
+    the E's in French)."""
+    rows = db.session.execute(select(Country.code, Country.name))
+    names = sorted_by_name((code, country_name(code, default=name)) for code, name in rows)
+    choices = [SelectChoice(code, name) for code, name in names]
     if blank_label is not None:
         choices.insert(0, SelectChoice("", blank_label))
     return choices

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask import Flask, request
 from flask_babel import format_date, format_percent, format_time, get_locale, get_timezone
 
+from catalog.geo.services import country_name
 from catalog.i18n import LANGUAGE_NAMES, course_text, lang_attribute, select_timezone
 from catalog.labels import label, label_of
 from catalog.models import DeliveryMode, Discipline, Level, Programme, Region
@@ -65,11 +66,15 @@ FACET_LABELLERS = {
     "programme": lambda raw: label_of(Programme, raw),
     "mode": lambda raw: label_of(DeliveryMode, raw),
     "region": lambda raw: label_of(Region, raw),
+    "country": country_name,
 }
 
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(label=label, zoned=zoned, date_range=date_range)
+    # {{ offering.country|country_name }}, {{ code|country_name(default=stored) }}: in
+    # the reader's language, never the stored English name on a French page.
+    app.jinja_env.filters.update(country_name=country_name)
     # {% set text = course|in_language %}: the course's words in the reader's language;
     # <h1{{ text.title_language|lang_attr }}> marks a title left untranslated.
     app.jinja_env.filters.update(in_language=course_text, lang_attr=lang_attribute)

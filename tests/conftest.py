@@ -18,10 +18,11 @@ from sqlalchemy import text
 from catalog import create_app
 from catalog.extensions import db
 from catalog.geo.services import sync_countries
+from catalog.pagecache import page_store
 from config import TestingConfig
 
 # Reference data that tests share and never change.
-KEPT_TABLES = {"countries", "alembic_version"}
+KEPT_TABLES = {"countries", "alembic_version", "data_versions"}
 
 
 def database_url(tmp_path_factory) -> str:
@@ -96,6 +97,8 @@ def app_context(app):
         yield
         db.session.remove()
         clean_tables()
+        # Emptied tables change no stamp: forget pages as a restarted server would.
+        page_store(app).clear()
 
 
 @pytest.fixture

@@ -348,4 +348,4 @@ def test_catalogue_queries_do_not_grow_with_the_offerings(client):
         offering.quotas.append(OfferingQuota(country_code="KE", seats=2))
     db.session.commit()
     assert queries_for_catalogue() == few
-    assert few <= 5
+    assert few <= 6  # five for the page, one for the page cache's data stamp

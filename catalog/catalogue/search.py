@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, case, func, literal_column, select
 from sqlalchemy.orm import contains_eager
 
 from catalog.extensions import db
+from catalog.geo.services import country_name, name_sort_key
 from catalog.models import (
     SEAT_HOLDING,
     Country,
@@ -381,6 +382,8 @@ def facet_counts(filters: CatalogueFilters, now: datetime) -> FacetCounts:
         for name in FACETS
         if name != "open"
     )
+    # Countries are listed by name in the reader's language, as people look for them.
+    counts["country"].sort(key=lambda item: name_sort_key(country_name(item[0])))
     counts.total = total
     counts["open"] = [("1", tallies["open"][True])]
     return counts

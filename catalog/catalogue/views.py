@@ -23,7 +23,7 @@ from catalog.catalogue.search import (
 from catalog.extensions import db
 from catalog.i18n import course_text
 from catalog.markdown import render_markdown
-from catalog.models import Country, Course, CourseStatus, Offering, OfferingPartner, OfferingStatus
+from catalog.models import Course, CourseStatus, Offering, OfferingPartner, OfferingStatus
 from catalog.security.policy import is_staff
 
 
@@ -47,21 +47,11 @@ def index():
         per_page=current_app.config["CATALOGUE_PAGE_SIZE"],
         total=facets.total,
     )
-    codes = [code for code, _count in facets["country"]]
-    if filters.country:
-        codes.append(filters.country)
-    country_names = {
-        code: name
-        for code, name in db.session.execute(
-            select(Country.code, Country.name).where(Country.code.in_(codes))
-        )
-    }
     return render_template(
         "catalogue/index.html",
         filters=filters,
         results=results,
         facets=facets,
-        country_names=country_names,
     )
 
 

@@ -42,9 +42,9 @@ from catalog.enrolment.locking import SeatLockTimeout
 from catalog.enrolment.roster import roster_filename, to_csv
 from catalog.enrolment.services import EnrolmentError, MissingPrerequisites
 from catalog.extensions import db
+from catalog.geo.services import country_names
 from catalog.labels import label
 from catalog.models import (
-    Country,
     Course,
     CourseStatus,
     Enrolment,
@@ -195,14 +195,6 @@ def _can_withdraw(enrolment: Enrolment, now: datetime) -> bool:
     )
 
 
-def _country_names(codes) -> dict[str, str]:
-    codes = [code for code in codes if code]
-    if not codes:
-        return {}
-    rows = db.session.execute(select(Country.code, Country.name).where(Country.code.in_(codes)))
-    return {code: name for code, name in rows}
-
-
 def _gender_context(offering: Offering, country: str | None, everyone: bool) -> dict:
     """Shares of women among seat holders, against the target. Coordinators see
     every country; a focal point sees the whole offering and their own country."""
@@ -211,7 +203,7 @@ def _gender_context(offering: Offering, country: str | None, everyone: bool) -> 
         codes = sorted(balance.by_country, key=lambda code: code or "")
     else:
         codes = [country] if country else []
-    names = _country_names(codes)
+    names = country_names(codes)
     rows = [
         (names.get(code, code or _("No country")), balance.by_country.get(code))
         for code in codes
@@ -393,7 +385,7 @@ def history(enrolment_id: int):
         events=events,
         position=_position(enrolment),
         action_labels=ACTION_LABELS,
-        country_name=_country_names([enrolment.country_code]).get(enrolment.country_code),
+        country_name=country_names([enrolment.country_code]).get(enrolment.country_code),
         is_owner=enrolment.user_id == current_user.id,
     )
 
@@ -468,7 +460,7 @@ def nominations():
     return render(
         "enrolment/nominations.html",
         country=country,
-        country_name=_country_names([country]).get(country) if country else None,
+        country_name=country_names([country]).get(country) if country else None,
         waiting=waiting,
         offerings=offerings,
         tallies=tallies,
@@ -535,7 +527,7 @@ def _country_offering_page(
         "enrolment/country_offering.html",
         offering=offering,
         country=country,
-        country_name=_country_names([country]).get(country) if country else None,
+        country_name=country_names([country]).get(country) if country else None,
         enrolments=enrolments,
         positions=services.waiting_positions([offering.id]),
         counts=counts,
@@ -724,7 +716,7 @@ def _offering_page(
         counts=counts,
         per_country=per_country,
         codes=codes,
-        country_names=_country_names(codes),
+        country_names=country_names(codes),
         seat_holding=services.SEAT_HOLDING,
         gender=_gender_context(offering, None, everyone=True),
         allocation_label=ALLOCATION_LABELS[offering.seat_allocation],
@@ -879,7 +871,7 @@ def roster(offering_id: int):
     )
     enrolments.sort(key=lambda e: STATUS_ORDER[e.status])
     positions = services.waiting_positions([offering.id])
-    names = _country_names({e.country_code for e in enrolments})
+    names = country_names({e.country_code for e in enrolments})
     zone = offering.timezone
 
     def day(moment: datetime | None) -> str:

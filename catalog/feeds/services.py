@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Engine, Select, event, func, or_, select
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy import Engine, Select, bindparam, event, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from catalog.catalogue.search import CatalogueFilters, listed_offering_ids
 from catalog.database import utcnow
@@ -139,9 +139,12 @@ def _remember(
 
 
 def clear_cache() -> None:
-    """Forget every cached feed (tests; a process that restored its database)."""
+    """Forget every cached feed and feed owner (tests; a process that restored its
+    database)."""
     with _cache_lock:
         _cache.clear()
+    with _owners_lock:
+        _owners.clear()
 
 
 def _fresh(key: tuple) -> Feed | None:
@@ -531,8 +534,14 @@ def _build(
 # --- The three feeds ------------------------------------------------------------------------
 
 
-def offering_feed(offering: Offering, now: datetime | None = None) -> Feed:
-    key = ("offering", offering.id, _site_key(), str(get_locale()))
+def offering_feed(
+    offering: Offering, now: datetime | None = None, *, lang: str | None = None
+) -> Feed:
+    """An offering's sessions, in the current locale. ``lang`` is the language the
+    address asked for (``?lang=fr``), repeated in the calendar's source address."""
+    # The language is part of every key: an English and a French feed never share a
+    # body or an ETag (the locale for the words, ``lang`` for the source address).
+    key = ("offering", offering.id, _site_key(), str(get_locale()), lang)
     if now is None and (fresh := _fresh(key)):
         return fresh
     domain = uid_domain()
@@ -548,7 +557,7 @@ def offering_feed(offering: Offering, now: datetime | None = None) -> Feed:
         uid=f"calendar-offering-{offering.id}@{domain}",
         name=f"{course.code} {course.title} ({offering.starts_on:%Y-%m-%d})",
         description=_("Sessions of %(title)s.", title=course.title),
-        source_url=absolute("feeds.offering_feed_view", offering_id=offering.id),
+        source_url=absolute("feeds.offering_feed_view", offering_id=offering.id, lang=lang),
         timezone=offering.timezone,
     )
     sessions = _session_events(session_filter, now, domain, version, _cache.get(key))
@@ -557,8 +566,13 @@ def offering_feed(offering: Offering, now: datetime | None = None) -> Feed:
     return _build(key, version, info, events, filename, now, generation, sessions)
 
 
-def catalogue_feed(filters: CatalogueFilters, now: datetime | None = None) -> Feed:
-    key = ("catalogue", tuple(sorted(filters.active.items())), _site_key(), str(get_locale()))
+def catalogue_feed(
+    filters: CatalogueFilters, now: datetime | None = None, *, lang: str | None = None
+) -> Feed:
+    """Published offerings matching ``filters`` and their sessions, in the current
+    locale; ``lang`` as for ``offering_feed``."""
+    filtered = tuple(sorted(filters.active.items()))
+    key = ("catalogue", filtered, _site_key(), str(get_locale()), lang)
     if now is None and (fresh := _fresh(key)):
         return fresh
     domain = uid_domain()
@@ -586,12 +600,12 @@ def catalogue_feed(filters: CatalogueFilters, now: datetime | None = None) -> Fe
         uid=f"calendar-catalogue-{_digest(key[1])}@{domain}",  # from the filters alone
         name=_("Peacekeeping training"),
         description=_("Offerings and sessions of the Peacekeeping Training Catalogue."),
-        source_url=absolute("feeds.catalogue_feed_view", **filters.active),
+        source_url=absolute("feeds.catalogue_feed_view", **filters.active, lang=lang),
     )
     return _build(key, version, info, events, "catalogue.ics", now, generation, sessions)
 
 
-def personal_feed(user: User, now: datetime | None = None) -> Feed:
+def personal_feed(user: User | FeedOwner, now: datetime | None = None) -> Feed:
     """Sessions of the offerings where the person is confirmed, and those they teach."""
     key = ("personal", user.id, _site_key(), str(get_locale()))
     if now is None and (fresh := _fresh(key)):
@@ -683,21 +697,67 @@ def live_tokens(user: User) -> list[FeedToken]:
     )
 
 
-def user_for_token(token: str) -> User | None:
+class FeedOwner(NamedTuple):
+    """What a personal feed needs of its owner."""
+
+    id: int
+    language: str | None
+    timezone: str
+
+
+_OWNER_BY_TOKEN = (
+    select(User.id, User.language, User.timezone)
+    .join(FeedToken, FeedToken.user_id == User.id)
+    .where(
+        FeedToken.token_hash == bindparam("token_hash"),
+        FeedToken.revoked_at.is_(None),
+        User.active.is_(True),
+    )
+)
+
+
+@dataclass(frozen=True)
+class _KnownOwner:
+    owner: FeedOwner
+    checked: float
+    generation: int
+
+
+# Owners of addresses asked for lately, by token hash: calendar apps repeat the same
+# address all day, and a repeat answered with a 304 should cost no query. Only live
+# tokens are kept (unknown ones would let anyone fill the memory); a revocation or
+# deactivation shows at once in this process and within FRESH_FOR in the others,
+# as the feeds themselves do.
+_owners: OrderedDict[str, _KnownOwner] = OrderedDict()
+_owners_lock = threading.Lock()
+KNOWN_OWNERS = 10_000
+
+
+def feed_owner_for_token(token: str) -> FeedOwner | None:
     """The active owner of a live token, or None (unknown, revoked, inactive)."""
     if not token or len(token) > 100:
         return None
-    # One query: the owner with the token; a feed needs none of the user's roles.
-    return db.session.scalar(
-        select(User)
-        .join(FeedToken, FeedToken.user_id == User.id)
-        .where(
-            FeedToken.token_hash == hash_token(token),
-            FeedToken.revoked_at.is_(None),
-            User.active.is_(True),
-        )
-        .options(lazyload(User.role_rows))
-    )
+    token_hash = hash_token(token)
+    with _owners_lock:
+        known = _owners.get(token_hash)
+    if (
+        known is not None
+        and known.generation == _writes.generation
+        and time.monotonic() - known.checked < FRESH_FOR.total_seconds()
+    ):
+        return known.owner
+    generation = _writes.generation
+    row = db.session.execute(_OWNER_BY_TOKEN, {"token_hash": token_hash}).first()
+    with _owners_lock:
+        if row is None:
+            _owners.pop(token_hash, None)
+            return None
+        owner = FeedOwner(*row)
+        _owners[token_hash] = _KnownOwner(owner, time.monotonic(), generation)
+        _owners.move_to_end(token_hash)
+        while len(_owners) > KNOWN_OWNERS:
+            _owners.popitem(last=False)
+    return owner
 
 
 def revoke_token(user: User, token_id: int) -> bool:

@@ -21,25 +21,47 @@ from catalog.feeds import bp
 from catalog.feeds.services import (
     Feed,
     catalogue_feed,
+    feed_owner_for_token,
     issue_token,
     offering_feed,
     personal_feed,
     revoke_token,
     single_session_file,
-    user_for_token,
 )
 from catalog.models import Offering, TrainingSession
 from catalog.security.audit import EventKind, record
 
 PUBLIC_MAX_AGE = 600
 FEED_PARAMETERS = ("discipline", "mode", "country", "language")
+# The language of a public feed's words (its calendar's name, "Where:"), not a filter:
+# "language" filters offerings by their language of instruction.
+LANGUAGE_PARAMETER = "lang"
 
 
 PUBLIC_CACHE = f"public, max-age={PUBLIC_MAX_AGE}"
 PRIVATE_CACHE = "private, no-cache"
 
 
-def _calendar_response(feed: Feed, public: bool) -> Response:
+def _public_language() -> tuple[str, bool]:
+    """The language of a public feed and whether it was asked for by name: ``?lang=fr``,
+    else the subscriber's calendar app's Accept-Language, else the default."""
+    languages = current_app.config["LANGUAGES"]
+    asked = (request.args.get(LANGUAGE_PARAMETER) or "").strip().lower()
+    if asked:
+        if asked not in languages:
+            abort(
+                400,
+                f"{LANGUAGE_PARAMETER}: "
+                + _("must be one of %(values)s", values=", ".join(languages)),
+            )
+        return asked, True
+    chosen = request.accept_languages.best_match(languages)
+    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"], False
+
+
+def _calendar_response(feed: Feed, public: bool, negotiated: bool = False) -> Response:
+    """The feed, or a 304. ``negotiated``: its language came from Accept-Language,
+    which shared caches must then key on too."""
     # Header values are written as strings: a repeat request for a large feed costs
     # little more than a hello-world response, so every microsecond shows.
     etag = f'"{feed.etag}"'
@@ -55,6 +77,8 @@ def _calendar_response(feed: Feed, public: bool) -> Response:
         response.headers["Cache-Control"] = caching
         if not public:
             response.headers["Referrer-Policy"] = "no-referrer"
+        if negotiated:
+            response.vary.add("Accept-Language")
         return response
     response = Response(feed.body, content_type="text/calendar; charset=utf-8")
     headers = response.headers
@@ -69,6 +93,8 @@ def _calendar_response(feed: Feed, public: bool) -> Response:
     headers["Cache-Control"] = caching
     if not public:
         headers["Referrer-Policy"] = "no-referrer"
+    if negotiated:
+        response.vary.add("Accept-Language")
     return response.make_conditional(request)
 
 
@@ -81,8 +107,10 @@ def offering_feed_view(offering_id: int):
     )
     if offering is None or not offering_is_listed(offering):
         abort(404)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return _calendar_response(offering_feed(offering), public=True)
+    language, asked = _public_language()
+    with force_locale(language):
+        feed = offering_feed(offering, lang=language if asked else None)
+        return _calendar_response(feed, public=True, negotiated=not asked)
 
 
 @lru_cache(maxsize=512)
@@ -91,7 +119,7 @@ def _catalogue_filters(query: bytes, languages: tuple[str, ...]) -> CatalogueFil
     all day, and parsing them is a tenth of a repeat request. Raises ValueError for
     an unknown parameter and FilterError for a bad value (neither is remembered)."""
     args = MultiDict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))
-    unknown = sorted(set(args) - set(FEED_PARAMETERS))
+    unknown = sorted(set(args) - {*FEED_PARAMETERS, LANGUAGE_PARAMETER})
     if unknown:
         raise ValueError(", ".join(unknown))
     return CatalogueFilters.from_args(args, languages)
@@ -105,17 +133,19 @@ def catalogue_feed_view():
         abort(400, f"{error.parameter}: {error.message}")
     except ValueError as error:
         abort(400, _("Unknown parameter: %(name)s.", name=str(error)))
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return _calendar_response(catalogue_feed(filters), public=True)
+    language, asked = _public_language()
+    with force_locale(language):
+        feed = catalogue_feed(filters, lang=language if asked else None)
+        return _calendar_response(feed, public=True, negotiated=not asked)
 
 
 @bp.get("/feeds/me/<token>.ics")
 def personal_feed_view(token: str):
-    user = user_for_token(token)
-    if user is None:
+    owner = feed_owner_for_token(token)
+    if owner is None:
         abort(404)  # the same as any missing feed: nothing says the token existed
-    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return _calendar_response(personal_feed(user), public=False)
+    with force_locale(owner.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _calendar_response(personal_feed(owner), public=False)
 
 
 @bp.get("/sessions/<int(max=2147483647):session_id>.ics")

@@ -47,6 +47,7 @@ from catalog.models.records import (
 from catalog.models.security import PasswordResetToken, SecurityEvent
 from catalog.models.session import SessionStatus, TrainingSession
 from catalog.models.user import Gender, Role, User, UserRole
+from catalog.models.versions import DataVersion
 
 __all__ = [
     "Attendance",
@@ -58,6 +59,7 @@ __all__ = [
     "CLOSED_STATUSES",
     "SEAT_HOLDING",
     "Country",
+    "DataVersion",
     "Course",
     "CourseStatus",
     "CourseTranslation",

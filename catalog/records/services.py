@@ -41,12 +41,12 @@ from catalog.enrolment.locking import lock_offering
 # results go through it too, so an enrolment's history stays in one place.
 from catalog.enrolment.services import SEAT_HOLDING, record_decision
 from catalog.extensions import db
+from catalog.geo import services as geo
 from catalog.manage.services import InvalidValues
 from catalog.models import (
     Attendance,
     AttendanceStatus,
     Certificate,
-    Country,
     Course,
     Enrolment,
     EnrolmentStatus,
@@ -135,11 +135,8 @@ def class_list(offering_id: int) -> list[Enrolment]:
 
 
 def country_names(codes) -> dict[str, str]:
-    codes = sorted({code for code in codes if code})
-    if not codes:
-        return {}
-    rows = db.session.execute(select(Country.code, Country.name).where(Country.code.in_(codes)))
-    return {code: name for code, name in rows}
+    """Code -> name in the reader's language, for the pages of this feature."""
+    return geo.country_names(codes)
 
 
 def _strangers(marks: Mapping[int, object], enrolments: Mapping[int, Enrolment]) -> None:

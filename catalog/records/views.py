@@ -28,6 +28,7 @@ from catalog.database import utcnow
 from catalog.enrolment.locking import SeatLockTimeout
 from catalog.extensions import db
 from catalog.feeds.services import absolute
+from catalog.geo.services import sorted_by_name
 from catalog.manage.forms import ActionForm
 from catalog.manage.services import InvalidValues
 from catalog.models import (
@@ -403,7 +404,7 @@ def trained_by():
         "records/trained_by.html",
         country=country,
         country_name=names.get(country, ""),
-        choices=[(code, names.get(code, code)) for code in choices],
+        choices=sorted_by_name((code, names.get(code, code)) for code in choices),
         coordinator=coordinator,
         rows=rows,
         trainer_count=len({entry.trainer.id for entry in entries}),

@@ -27,6 +27,7 @@ from sqlalchemy import Integer, case, cast, distinct, func, select
 from catalog.catalogue.search import FilterError
 from catalog.enrolment.services import PUT_FORWARD, SEAT_HOLDING
 from catalog.extensions import db
+from catalog.geo.services import country_name, name_sort_key, sorted_by_name
 from catalog.models import (
     Country,
     Course,
@@ -173,8 +174,9 @@ def percent(part: int, whole: int) -> Decimal | None:
 
 
 def _by_name(code: str | None, name: str | None) -> tuple:
-    """Countries by name, with enrolments that recorded no country last."""
-    return (code is None, (name or code or "").casefold(), code or "")
+    """Countries by name in the reader's language, with enrolments that recorded no
+    country last."""
+    return (code is None, name_sort_key(country_name(code, default=name) or ""), code or "")
 
 
 @dataclass(frozen=True)
@@ -686,5 +688,8 @@ def filter_choices(scope: Scope) -> FilterChoices:
     countries = db.session.execute(select(Country.code, Country.name).where(condition))
     return FilterChoices(
         years=sorted((int(year) for year in years), reverse=True),
-        countries=sorted(countries, key=lambda row: row[1].casefold()),
+        # Named and ordered in the reader's language.
+        countries=sorted_by_name(
+            (code, country_name(code, default=name)) for code, name in countries
+        ),
     )

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from catalog.catalogue.search import FilterError
 from catalog.enrolment.roster import slug, to_csv
+from catalog.geo.services import country_name
 from catalog.labels import label
 from catalog.models import Discipline
 from catalog.reports import bp, services
@@ -54,6 +55,15 @@ class OfferingCell:
     offering: OfferingInfo
 
 
+@dataclass(frozen=True)
+class CountryCell:
+    """A country: named in the reader's language on the page, by its stored English
+    name in the CSV, whose values stay the same whoever downloads it."""
+
+    code: str | None
+    name: str | None
+
+
 def _fewer_text() -> str:
     return _("fewer than %(num)d", num=SMALL_GROUP)
 
@@ -70,6 +80,10 @@ def page_text(cell) -> str:
     if isinstance(cell, OfferingCell):
         o = cell.offering
         return f"{o.course_code} {o.course_title}, {date_range(o.starts_on, o.ends_on)}"
+    if isinstance(cell, CountryCell):
+        if not cell.code:
+            return _no_country_text()
+        return country_name(cell.code, default=cell.name)
     return str(cell)
 
 
@@ -82,6 +96,8 @@ def csv_text(cell) -> str:
     if isinstance(cell, OfferingCell):
         o = cell.offering
         return f"{o.course_code} {o.course_title} ({o.starts_on:%Y-%m-%d} – {o.ends_on:%Y-%m-%d})"
+    if isinstance(cell, CountryCell):
+        return cell.name or cell.code or _no_country_text()
     return str(cell)
 
 
@@ -122,8 +138,12 @@ class Table:
         )
 
 
-def _country(code: str | None, name: str | None) -> str:
-    return name or code or _("No country recorded")
+def _no_country_text() -> str:
+    return _("No country recorded")
+
+
+def _country(code: str | None, name: str | None) -> CountryCell:
+    return CountryCell(code, name)
 
 
 def _short_offering(o: OfferingInfo) -> str:
@@ -153,7 +173,11 @@ def trained_table(report: services.TrainedReport) -> Table:
         for row in report.rows
     ]
     bars = [
-        Bar(f"{cells[0]} · {cells[1]} · {cells[2]}", row.trained, page_text(row.trained))
+        Bar(
+            f"{page_text(cells[0])} · {cells[1]} · {cells[2]}",
+            row.trained,
+            page_text(row.trained),
+        )
         for cells, row in zip(rows, report.rows, strict=True)
     ]
     return Table(
@@ -263,7 +287,7 @@ def women_tables(report: services.WomenReport, target: float) -> tuple[Table, Ta
         total=[_("All countries"), *_share_cells(total, target)] if total else None,
         empty=_("No seat holders match these filters."),
         bars=[
-            _share_bar(_country(row.country_code, row.country_name), row.share, target)
+            _share_bar(page_text(_country(row.country_code, row.country_name)), row.share, target)
             for row in report.by_country
         ],
         chart_options=_share_chart_options(target),
@@ -380,7 +404,8 @@ def nominations_table(report: services.NominationReport) -> Table:
     ]
     bars = [
         Bar(
-            f"{_country(row.country_code, row.country_name)} · {_short_offering(row.offering)}",
+            f"{page_text(_country(row.country_code, row.country_name))} · "
+            f"{_short_offering(row.offering)}",
             row.put_forward,
             _("%(num)s put forward, no quota", num=page_text(row.put_forward))
             if row.quota is None
@@ -437,14 +462,14 @@ def trainers_table(report: services.TrainerReport) -> Table:
     for cells, row in zip(rows, report.rows, strict=True):
         bars.append(
             Bar(
-                _("%(country)s: ToT graduates", country=cells[0]),
+                _("%(country)s: ToT graduates", country=page_text(cells[0])),
                 row.tot_graduates,
                 page_text(row.tot_graduates),
             )
         )
         bars.append(
             Bar(
-                _("%(country)s: trainers", country=cells[0]),
+                _("%(country)s: trainers", country=page_text(cells[0])),
                 row.trainers,
                 page_text(row.trainers),
                 series=1,

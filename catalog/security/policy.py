@@ -96,6 +96,7 @@ RULES: dict[str, Rule] = {
     # --- Home, language, accounts
     "main.index": Rule(PUBLIC),
     "main.set_language": Rule(PUBLIC),
+    "health.healthz": Rule(PUBLIC),
     "auth.register": Rule(PUBLIC),
     "auth.login": Rule(PUBLIC),
     "auth.logout": Rule(PUBLIC),

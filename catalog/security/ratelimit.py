@@ -84,6 +84,10 @@ def init_rate_limits(app: Flask) -> Limiter | None:
     if not app.config.get("RATELIMIT_ENABLED", True):
         return None
     limiter = Limiter(client_address, app=app)
+    # Every limit here wraps its view and is checked there. The extension's own
+    # check before every request is for application-wide limits, which this site
+    # has none of: it would only cost each request time (a tenth of a cached page).
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     for endpoint, limits in LIMITS.items():
         view = app.view_functions[endpoint]
         for limit in limits:

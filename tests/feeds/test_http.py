@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
+from catalog.database import utcnow
 from catalog.extensions import db
 from catalog.feeds.services import issue_token, token_for
-from catalog.models import Course, TrainingSession, User
+from catalog.models import Course, FeedToken, TrainingSession, User
 from tests.feeds import parsers
 from tests.feeds.support import HOST, build_scenario, move, truth
 from tests.querycount import count_queries
@@ -252,8 +255,8 @@ def test_an_unchanged_feed_is_answered_without_loading_sessions(client, paths, k
         assert again.status_code == status
         # Nothing was written since the feed was checked: no version query at all.
         # The offering feed still loads the offering with its course (is it listed?);
-        # the personal feed looks up the token's owner.
-        assert queries.count == {"offering": 1, "catalogue": 0, "personal": 1}[kind], queries
+        # the personal feed's owner was looked up by the first request.
+        assert queries.count == {"offering": 1, "catalogue": 0, "personal": 0}[kind], queries
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -280,6 +283,30 @@ def test_a_write_elsewhere_is_seen_within_the_freshness_limit(
     assert later.status_code == 200
     assert later.headers["ETag"] != first.headers["ETag"]
     assert any("count(" in q for q in queries.statements)
+
+
+def test_a_revoked_address_stops_at_once_here_and_within_the_limit_elsewhere(
+    client, paths, monkeypatch
+):
+    from catalog.feeds import services
+
+    path, _public = paths["personal"]
+    assert client.get(path).status_code == 200
+    db.session.execute(update(FeedToken).values(revoked_at=utcnow()))
+    db.session.commit()
+    assert client.get(path).status_code == 404  # this process saw the write
+    db.session.execute(update(FeedToken).values(revoked_at=None))
+    db.session.commit()
+    assert client.get(path).status_code == 200
+    db.session.execute(update(FeedToken).values(revoked_at=utcnow()))
+    db.session.commit()
+    # As if another process had revoked it: this one counted no write.
+    for token_hash, known in list(services._owners.items()):
+        services._owners[token_hash] = replace(known, generation=services._writes.generation)
+    assert client.get(path).status_code == 200
+    clock = services.time.monotonic() + services.FRESH_FOR.total_seconds() + 1
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock)
+    assert client.get(path).status_code == 404
 
 
 def test_last_modified_waits_for_its_second_to_pass(app):

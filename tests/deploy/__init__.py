@@ -1,0 +1,1 @@
+"""Deployment: the shipped nginx site and gunicorn settings, run for real."""
