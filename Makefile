@@ -57,8 +57,12 @@ run: setup
 serve: install
 	bash deploy/serve.sh
 
-# The load benchmarks against gunicorn on PostgreSQL; writes bench/RESULTS.md.
+# The load benchmarks against gunicorn on PostgreSQL; writes bench/RESULTS.md. Debian's
+# wrk is the load generator: installed here when missing and apt-get can be used.
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
+		|| { echo "wrk is missing: install it (apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m bench.run
 
 test: install $(JS_INSTALLED) $(AXE_INSTALLED)

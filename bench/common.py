@@ -17,18 +17,28 @@ from catalog.geo.services import sync_countries
 from config import TestingConfig
 
 
-def scratch_app():
-    """An app on ``BENCH_DATABASE_URL`` (emptied first) or on a new SQLite file."""
+def scratch_app(**settings):
+    """An app on ``BENCH_DATABASE_URL`` (emptied first) or on a new SQLite file, with
+    the testing settings plus ``settings``."""
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='catalog-bench-')}/bench.db"
 
+    return migrated_app(url, empty_first=True, **settings)
+
+
+def migrated_app(url: str, empty_first: bool = False, **settings):
+    """The app (testing settings plus ``settings``) on ``url``, upgraded to the latest
+    migration, with the country list. ``empty_first`` drops every PostgreSQL table."""
+
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url
 
+    for name, value in settings.items():
+        setattr(Config, name, value)
     app = create_app(Config)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
+        if empty_first and db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))

@@ -34,11 +34,16 @@ JSON_MESSAGE = _l("This address takes a form, not JSON. Fill in the form on the 
 def _has_control_characters() -> bool:
     if CONTROL_CHARACTERS.search(request.path):
         return True
-    for values in (request.args, request.form):
+    sources = []
+    if request.query_string:
+        sources.append(request.args)
+    if request.method not in SAFE_METHODS:  # nobody reads the body of a GET
+        sources.append(request.form)
+    for values in sources:
         for key, value in values.items(multi=True):
             if CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value):
                 return True
-    return any(
+    return request.method not in SAFE_METHODS and any(
         CONTROL_CHARACTERS.search(upload.filename or "")
         for _name, upload in request.files.items(multi=True)
     )

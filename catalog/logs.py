@@ -12,8 +12,10 @@ never reach a log: the access line names the route with them replaced.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -21,7 +23,6 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, request
-from flask_login import current_user
 
 access_log = logging.getLogger("catalog.access")
 
@@ -30,6 +31,9 @@ SECRET_ARGUMENTS = frozenset({"token"})
 REDACTED = "[redacted]"
 QUIET_WHEN_OK = frozenset({"health.healthz"})
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# One encoder for every line (json.dumps with options would build one per call).
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
 
 # LogRecord's own attributes; anything else on a record came from ``extra=``.
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -53,7 +57,7 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return _ENCODER.encode(entry)
 
 
 class RequestIdFilter(logging.Filter):
@@ -94,10 +98,28 @@ def logged_path() -> str:
     return path
 
 
+def _user_id() -> int | None:
+    """The logged-in person's id, if the request loaded them: a request that never
+    asked who is logged in (a calendar app fetching a feed) is not made to now."""
+    user = g.get("_login_user")  # where Flask-Login keeps the user it loaded
+    return user.id if user is not None and user.is_authenticated else None
+
+
+# Request ids made here: a random part, the process id (in case of a fork after
+# import) and a counter: unique enough for finding a request's lines, without
+# reading the system's random source for every request.
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_id_counter = itertools.count(1)
+
+
 def _start() -> None:
     g.request_started = time.perf_counter()
     given = request.headers.get("X-Request-ID", "")
-    g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    g.request_id = (
+        given
+        if REQUEST_ID.match(given)
+        else (f"{_ID_PREFIX}{os.getpid():06x}{next(_id_counter):010x}")
+    )
 
 
 def _finish(response: Response) -> Response:
@@ -113,7 +135,7 @@ def _finish(response: Response) -> Response:
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             "bytes": response.calculate_content_length(),
-            "user_id": current_user.id if current_user.is_authenticated else None,
+            "user_id": _user_id(),
             "remote_addr": request.remote_addr,
             "request_id": g.request_id,
         }

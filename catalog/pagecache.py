@@ -126,8 +126,9 @@ class PageStore:
     """Rendered pages by key, least recently used dropped first, at most
     ``max_bytes`` of bodies; shared by the threads of one worker."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, derived: DerivedStore | None = None):
         self.max_bytes = max_bytes
+        self.derived = derived
         self.size = 0
         self._pages: OrderedDict[tuple, KeptPage] = OrderedDict()
         self._lock = threading.Lock()
@@ -161,6 +162,8 @@ class PageStore:
             self._pages.clear()
             self.size = 0
             self._stamp_read_at = float("-inf")
+        if self.derived is not None:
+            self.derived.clear()
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -175,6 +178,47 @@ class PageStore:
             self._stamp = read_stamp()
             self._stamp_read_at = now
         return self._stamp
+
+
+class DerivedStore:
+    """Values worked out from the data (the catalogue's facet counts), shared by
+    everyone, logged in or not, until the data stamp changes or they expire."""
+
+    def __init__(self, max_entries: int = 512):
+        self.max_entries = max_entries
+        self._values: OrderedDict[tuple, tuple[int, float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: tuple, stamp: int, seconds: float, compute):
+        now = time.monotonic()
+        with self._lock:
+            kept = self._values.get(key)
+            if kept is not None and kept[0] == stamp and kept[1] > now:
+                self._values.move_to_end(key)
+                return kept[2]
+        value = compute()
+        with self._lock:
+            self._values[key] = (stamp, now + seconds, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+def remembered(key: tuple, compute):
+    """``compute()``, or what it gave under the same data stamp less than
+    ``PAGE_CACHE_SECONDS`` ago. The value must not hold ORM objects (it outlives
+    the request's session) and is shared: callers must not change it."""
+    config = current_app.config
+    seconds = config["PAGE_CACHE_SECONDS"]
+    stamp = page_store().stamp(config["PAGE_CACHE_STAMP_RECHECK_SECONDS"]) if seconds else None
+    if stamp is None:
+        return compute()
+    return current_app.extensions["derived_cache"].get_or_compute(key, stamp, seconds, compute)
 
 
 def page_store(app: Flask | None = None) -> PageStore:
@@ -282,7 +326,8 @@ def _fill_in_token(response: Response) -> None:
 
 def init_page_cache(app: Flask) -> None:
     """Register last: the access policy and the other request hooks run first."""
-    app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_MAX_BYTES"])
+    derived = app.extensions["derived_cache"] = DerivedStore()
+    app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_MAX_BYTES"], derived)
     if not app.config["PAGE_CACHE_SECONDS"]:
         return
     app.before_request(_answer_from_store)

@@ -17,12 +17,15 @@ if str(PROJECT_DIR) not in sys.path:
 wsgi_app = "wsgi:app"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 
-# Processes x threads. Requests spend much of their time waiting on PostgreSQL, so a
-# few threads per process pay off; each process keeps its own connection pool, so
-# PostgreSQL needs max_connections above workers x threads (+ the scheduler).
+# Processes x threads. One thread per process by default: under heavy concurrent
+# load with four threads per process, workers were seen to die of a segmentation
+# fault inside compiled extension code (Python 3.11.7, SQLAlchemy 2.1.9; see
+# docs/scaling.md), never with one. Pages are CPU-bound Python, so on these cores
+# threads bought little. Each process keeps its own connection pool: PostgreSQL
+# needs max_connections above workers x threads (+ the scheduler).
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS", "1"))
 
 # Each worker builds its own app: no database connection is shared across a fork.
 preload_app = False

@@ -161,3 +161,24 @@ def test_the_store_stays_within_its_bytes(client, app, monkeypatch):
         client.get(f"/offerings/{offering.id}")
     assert 0 < len(store) < 20
     assert store.size <= 30_000
+
+
+def test_facet_counts_are_shared_until_the_data_changes(client, auth, offering):
+    from tests.querycount import count_queries
+
+    make_user("trainee@example.org")
+    db.session.commit()
+    auth.login("trainee@example.org")
+
+    def queries() -> int:
+        with count_queries() as counted:
+            page = client.get("/catalogue?mode=in_person")
+        assert cache_state(page) is None  # the page itself is the trainee's own
+        return counted.count
+
+    counting = queries()
+    assert queries() == counting - 1  # the facet counts were remembered
+    make_offering(offering.course)
+    db.session.commit()
+    assert queries() == counting
+    assert "2 offerings" in client.get("/catalogue?mode=in_person").get_data(as_text=True)

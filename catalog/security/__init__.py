@@ -20,9 +20,11 @@ def init_security(app: Flask) -> None:
     registered: the limits wrap their views."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from catalog.security.cookies import LazyCookieSessionInterface
     from catalog.security.headers import init_headers
     from catalog.security.ratelimit import init_rate_limits
 
+    app.session_interface = LazyCookieSessionInterface()
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
         # request.remote_addr becomes the address the N-th proxy from us saw, and

@@ -79,6 +79,13 @@ LIMITS: dict[str, list[RateLimit]] = {
 }
 
 
+def _for_limited_views(function: Callable[[Response], Response]):
+    def only_for_limited_views(response: Response) -> Response:
+        return function(response) if request.endpoint in LIMITS else response
+
+    return only_for_limited_views
+
+
 def init_rate_limits(app: Flask) -> Limiter | None:
     """Create this app's limiter and wrap the limited views (form posts only)."""
     if not app.config.get("RATELIMIT_ENABLED", True):
@@ -88,6 +95,12 @@ def init_rate_limits(app: Flask) -> Limiter | None:
     # check before every request is for application-wide limits, which this site
     # has none of: it would only cost each request time (a tenth of a cached page).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # Likewise its rate-limit headers (Retry-After on a 429) only concern limited views.
+    inject_headers = getattr(Limiter, "_Limiter__inject_headers", None)
+    after = app.after_request_funcs[None]
+    for index, function in enumerate(after):
+        if getattr(function, "func", None) is inject_headers:
+            after[index] = _for_limited_views(function)
     for endpoint, limits in LIMITS.items():
         view = app.view_functions[endpoint]
         for limit in limits:
