@@ -128,7 +128,6 @@ def _start() -> None:
 
 
 def _finish(response: Response) -> Response:
-    response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
     started = g.get("request_started")
     # A monitor polls /healthz every few seconds: only its failures are news.
     quiet = request.endpoint in QUIET_WHEN_OK and response.status_code == 200
@@ -166,10 +165,9 @@ def init_logging(app: Flask) -> None:
     if app.config["LOG_FORMAT"] and not app.testing:
         configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     app.before_request(_start)
+    app.after_request(_set_request_id)
     if app.config["ACCESS_LOG"]:
         app.after_request(_finish)
-    else:
-        app.after_request(_set_request_id)
 
 
 def _set_request_id(response: Response) -> Response:

@@ -182,3 +182,22 @@ def test_facet_counts_are_shared_until_the_data_changes(client, auth, offering):
     db.session.commit()
     assert queries() == counting
     assert "2 offerings" in client.get("/catalogue?mode=in_person").get_data(as_text=True)
+
+
+def test_the_home_page_shares_the_catalogues_facet_counts(client, auth, offering):
+    from tests.querycount import count_queries
+
+    make_user("trainee@example.org")
+    db.session.commit()
+    auth.login("trainee@example.org")
+
+    def home_queries() -> int:
+        with count_queries() as counted:
+            assert client.get("/").status_code == 200
+        return counted.count
+
+    client.get("/catalogue")  # counts the facets of the unfiltered catalogue
+    shared = home_queries()
+    make_offering(offering.course)
+    db.session.commit()
+    assert home_queries() == shared + 1  # a change: counted again

@@ -97,7 +97,7 @@ def test_a_server_error_carries_them(app, client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the database fell over")
 
-    monkeypatch.setattr("catalog.main.views.facet_counts", broken)
+    monkeypatch.setattr("catalog.main.views.shared_facet_counts", broken)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
 
     response = client.get("/")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, literal_column, select
 from sqlalchemy.orm import contains_eager
@@ -33,6 +34,7 @@ from catalog.models import (
     Programme,
     Region,
 )
+from catalog.pagecache import remembered
 from catalog.text import search_terms
 
 MAX_PER_PAGE = 100
@@ -387,6 +389,15 @@ def facet_counts(filters: CatalogueFilters, now: datetime) -> FacetCounts:
     counts.total = total
     counts["open"] = [("1", tallies["open"][True])]
     return counts
+
+
+def shared_facet_counts(filters: CatalogueFilters, now: datetime) -> FacetCounts:
+    """``facet_counts``, shared by everyone who asks for these filters in this language
+    (the home page and the catalogue alike): counted once per data change, not for
+    every request. Callers must not change what it returns."""
+    return remembered(
+        ("catalogue-facets", filters, str(get_locale())), lambda: facet_counts(filters, now)
+    )
 
 
 def offering_is_listed(offering: Offering) -> bool:

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from flask import abort, current_app, render_template, request
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_timezone
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,17 +14,16 @@ from catalog.catalogue.search import (
     CatalogueFilters,
     FilterError,
     country_seats_left,
-    facet_counts,
     offering_is_listed,
     search_offerings,
     seats_left,
+    shared_facet_counts,
     whole_number,
 )
 from catalog.extensions import db
 from catalog.i18n import course_text
 from catalog.markdown import render_markdown
 from catalog.models import Course, CourseStatus, Offering, OfferingPartner, OfferingStatus
-from catalog.pagecache import remembered
 from catalog.security.policy import is_staff
 
 
@@ -40,11 +39,7 @@ def index():
     except FilterError as error:
         abort(400, f"{error.parameter}: {error.message}")
     moment = now()
-    # The same for everyone who asks for these filters in this language, so counted
-    # once per data change rather than for every request.
-    facets = remembered(
-        ("catalogue-facets", filters, str(get_locale())), lambda: facet_counts(filters, moment)
-    )
+    facets = shared_facet_counts(filters, moment)
     results = search_offerings(
         filters,
         moment,

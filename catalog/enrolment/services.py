@@ -41,6 +41,7 @@ from catalog.models import (
     User,
 )
 from catalog.notifications.compose import Link, in_language_of, queue_message
+from catalog.refusals import Refusal
 from catalog.security.policy import acts_for_country
 from catalog.templating import zoned
 
@@ -48,14 +49,8 @@ from catalog.templating import zoned
 COMPLETED_STATUSES = (EnrolmentStatus.COMPLETED,)
 
 
-class EnrolmentError(Exception):
-    """A request the rules refuse. ``status`` is the HTTP status that fits."""
-
-    status = 422
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class EnrolmentError(Refusal):
+    """A request the enrolment rules refuse."""
 
 
 class EnrolmentConflict(EnrolmentError):

@@ -147,14 +147,18 @@ def clear_cache() -> None:
         _owners.clear()
 
 
+def _unchanged_since(checked: float, generation: int) -> bool:
+    """Nothing this process wrote since ``checked`` (under ``generation``), and less
+    than FRESH_FOR ago, so other processes' writes are not overdue either."""
+    return (
+        generation == _writes.generation and time.monotonic() - checked < FRESH_FOR.total_seconds()
+    )
+
+
 def _fresh(key: tuple) -> Feed | None:
     """The cached feed when nothing can have changed since it was checked."""
     entry = _cache.get(key)
-    if (
-        entry is not None
-        and entry.generation == _writes.generation
-        and time.monotonic() - entry.checked < FRESH_FOR.total_seconds()
-    ):
+    if entry is not None and _unchanged_since(entry.checked, entry.generation):
         return entry.feed
     return None
 
@@ -744,11 +748,7 @@ def feed_owner_for_token(token: str) -> FeedOwner | None:
     token_hash = hash_token(token)
     with _owners_lock:
         known = _owners.get(token_hash)
-    if (
-        known is not None
-        and known.generation == _writes.generation
-        and time.monotonic() - known.checked < FRESH_FOR.total_seconds()
-    ):
+    if known is not None and _unchanged_since(known.checked, known.generation):
         return known.owner
     generation = _writes.generation
     row = db.session.execute(_OWNER_BY_TOKEN, {"token_hash": token_hash}).first()

@@ -6,7 +6,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from catalog.catalogue.search import CatalogueFilters, facet_counts, search_offerings
+from catalog.catalogue.search import CatalogueFilters, search_offerings, shared_facet_counts
 from catalog.extensions import db
 from catalog.main import bp
 from catalog.urls import safe_next
@@ -19,7 +19,7 @@ def index():
     """The soonest offerings, and ways into the catalogue by discipline."""
     moment = datetime.now(UTC)
     filters = CatalogueFilters()
-    facets = facet_counts(filters, moment)
+    facets = shared_facet_counts(filters, moment)
     results = search_offerings(filters, moment, per_page=HOME_PAGE_OFFERINGS, total=facets.total)
     disciplines = facets["discipline"]
     return render_template("main/index.html", results=results, disciplines=disciplines)

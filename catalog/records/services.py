@@ -61,6 +61,7 @@ from catalog.models import (
     TrainingSession,
     User,
 )
+from catalog.refusals import Refusal
 from catalog.security.policy import manages_offering
 
 # The class of an offering: everyone who held a seat, whatever their result since.
@@ -85,14 +86,8 @@ CODE_LENGTH = 16
 CODE_GROUP = 4
 
 
-class RecordsError(Exception):
-    """A request the rules refuse. ``status`` is the HTTP status that fits."""
-
-    status = 422
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class RecordsError(Refusal):
+    """A request the attendance, results and certificate rules refuse."""
 
 
 class RecordsConflict(RecordsError):
